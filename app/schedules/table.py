@@ -84,6 +84,9 @@ def _table_kernel(length: int):
     return jax.jit(lambda indices, vectors, durations: jax.lax.map(row, (indices, vectors, durations)))
 
 
+MIN_ROWS = 16  # sequences add rows: a few more must not compile a new table kernel
+
+
 def bucket(n: int) -> int:
     """The compiled length for n: the next of 64, 96, 128, 192, 256, 384, ... (waste below 50%)."""
     size = 64
@@ -121,7 +124,7 @@ def learning_rate_tables(schedules: Sequence[tuple[str, Mapping[str, Any]]], ste
         before = len(rows)
         _rows(schedule_id, values, 0, steps, rows)
         owners += [run] * (len(rows) - before)
-    count = 1 << max(0, (len(rows) - 1).bit_length())  # row bucket: a power of two
+    count = max(MIN_ROWS, 1 << max(0, (len(rows) - 1).bit_length()))  # row bucket: a power of two
     indices = np.zeros(count, dtype=np.int32)
     vectors = np.zeros((count, WIDTH))
     durations = np.ones(count)

@@ -1,0 +1,250 @@
+"""The scene: pydantic models, normalisation (every default filled) and the documented limits.
+
+Structure (types, required fields, unknown fields) is checked by the models; parameters are checked against the
+registries' parameter lists, with defaults written in T taking T = steps (a sequence part's T is its length).
+Every problem is reported at once, each with its location (`runs.0.schedule.params.step_size`) and the allowed
+range. `Scene.model_validate(data).model_dump()` is the normalised scene; normalising it again changes nothing.
+
+Example:
+    >>> scene = Scene.model_validate({"landscape": {"id": "rosenbrock"}, "steps": 500,
+    ...                               "runs": [{"schedule": {"id": "step", "params": {"lr": 0.02}}}]})
+    >>> scene.runs[0].schedule.params
+    {'lr': 0.02, 'step_size': 100, 'gamma': 0.5}
+    >>> scene.runs[0].start
+    (-2.0, 2.0)
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from landscapes import LANDSCAPES
+from landscapes.params import Param, ParamErrors, resolve_params
+
+from .optimizers import OPTIMIZERS, resolve_optimizer
+from .schedules import SCHEDULES
+from .schedules.piecewise import PLATEAU_PARAMS
+
+CURRENT_VERSION = 1
+MAX_STEPS = 50_000
+MAX_RUNS = 64
+MAX_RUN_STEPS = 400_000  # runs x steps of one scene: bounds the work and the answer (about 50 MB of JSON)
+MAX_PARTS = 8
+MAX_LABEL = 80
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf")
+
+PLATEAU_OPTION_PARAMS: tuple[Param, ...] = tuple(p for p in PLATEAU_PARAMS) + (
+    Param("min_scale", "the scale never falls below this (min_lr/lr)", 0.0, min=0, max=1),
+)
+
+LIMITS = {
+    "max_steps": MAX_STEPS,
+    "max_runs": MAX_RUNS,
+    "max_run_steps": MAX_RUN_STEPS,
+    "max_sequence_parts": MAX_PARTS,
+    "max_label_length": MAX_LABEL,
+}
+
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Component(BaseModel):
+    """A landscape, optimizer or schedule: its id and parameters (omitted ones take their defaults)."""
+
+    model_config = STRICT
+    id: str = Field(max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Noise(BaseModel):
+    """Gaussian noise of standard deviation `std` added to every gradient, seeded."""
+
+    model_config = STRICT
+    std: float = Field(0.0, ge=0, le=1e6)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class Run(BaseModel):
+    model_config = STRICT
+    label: str = Field("", max_length=MAX_LABEL)
+    optimizer: Component = Field(default_factory=lambda: Component(id="sgd"))
+    schedule: Component = Field(default_factory=lambda: Component(id="constant"))
+    start: tuple[float, float] | None = Field(None, description="θ_0; default: the landscape's first suggested start")
+    clip_norm: float | None = Field(None, gt=0, le=1e9, description="clip the gradient by global norm; null: off")
+    noise: Noise = Field(default_factory=Noise)
+    plateau: dict[str, Any] | None = Field(None, description="reduce-on-plateau over any schedule; null: off")
+    colour: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
+    visible: bool = True
+
+
+class Scene(BaseModel):
+    model_config = STRICT
+    version: int = Field(CURRENT_VERSION, ge=1, le=CURRENT_VERSION)
+    landscape: Component
+    steps: int = Field(500, ge=1, le=MAX_STEPS)
+    tolerance: float = Field(1e-3, gt=0, le=1e9, description="loss gap to the lowest minimum for steps_to_tolerance")
+    runs: list[Run] = Field(min_length=1, max_length=MAX_RUNS)
+
+    @model_validator(mode="after")
+    def normalise(self) -> "Scene":
+        errors: list[InitErrorDetails] = []
+
+        def fail(loc: tuple, message: str, value: Any = None):
+            errors.append(InitErrorDetails(type=PydanticCustomError("invalid", "{message}", {"message": message}),
+                                           loc=loc, input=value))
+
+        def resolve(loc: tuple, params: tuple[Param, ...], given: dict, steps: int | None, check=None):
+            try:
+                values = resolve_params(params, given, steps)
+            except ParamErrors as e:
+                for name, message in e.errors:
+                    fail(loc + (name,), message, given.get(name))
+                return None
+            for name, message in (check(values, steps) if check else []):
+                fail(loc + (name,), message, values.get(name))
+            return values
+
+        landscape = LANDSCAPES.get(self.landscape.id)
+        if landscape is None:
+            fail(("landscape", "id"), f"unknown landscape {self.landscape.id!r}; one of: {', '.join(LANDSCAPES)}",
+                 self.landscape.id)
+        else:
+            values = resolve(("landscape", "params"), landscape.params, self.landscape.params, None)
+            if values is not None:
+                self.landscape.params = values
+
+        if len(self.runs) * self.steps > MAX_RUN_STEPS:
+            fail(("steps",), f"runs × steps must be at most {MAX_RUN_STEPS}, got {len(self.runs)} × {self.steps}",
+                 self.steps)
+
+        for i, run in enumerate(self.runs):
+            loc = ("runs", i)
+            self._normalise_optimizer(run, loc, fail)
+            run.schedule.params = self._schedule_params(run.schedule, self.steps, loc + ("schedule",), fail,
+                                                        resolve) or run.schedule.params
+            if run.plateau is not None:
+                if run.schedule.id == "plateau":
+                    fail(loc + ("plateau",), "the plateau schedule already reduces on plateau; use one or the other",
+                         run.plateau)
+                else:
+                    values = resolve(loc + ("plateau",), PLATEAU_OPTION_PARAMS, run.plateau, None,
+                                     lambda v, T: [("rtol", "rtol or atol must be positive")]
+                                     if v["rtol"] == 0 and v["atol"] == 0 else [])
+                    run.plateau = values if values is not None else run.plateau
+            if landscape is not None:
+                if run.start is None:
+                    run.start = (landscape.starts[0].x, landscape.starts[0].y)
+                (x0, x1), (y0, y1) = landscape.escape_box()
+                if not (x0 <= run.start[0] <= x1 and y0 <= run.start[1] <= y1):
+                    fail(loc + ("start",), f"must lie in [{x0:g}, {x1:g}] × [{y0:g}, {y1:g}] (twice the plot "
+                         f"domain), got {list(run.start)}", list(run.start))
+            if run.colour is None:
+                run.colour = PALETTE[i % len(PALETTE)]
+            if not run.label:
+                run.label = f"{run.optimizer.id} + {run.schedule.id}"
+
+        if errors:
+            raise ValidationError.from_exception_data("Scene", errors)
+        return self
+
+    @staticmethod
+    def _normalise_optimizer(run: Run, loc: tuple, fail) -> None:
+        optimizer = run.optimizer
+        if optimizer.id not in OPTIMIZERS:
+            fail(loc + ("optimizer", "id"), f"unknown optimizer {optimizer.id!r}; one of: {', '.join(OPTIMIZERS)}",
+                 optimizer.id)
+            return
+        try:
+            optimizer.params = resolve_optimizer(optimizer.id, optimizer.params)
+        except ParamErrors as e:
+            for name, message in e.errors:
+                fail(loc + ("optimizer", "params", name), message, optimizer.params.get(name))
+
+    @staticmethod
+    def _schedule_params(schedule: Component, steps: int, loc: tuple, fail, resolve) -> dict | None:
+        spec = SCHEDULES.get(schedule.id)
+        if spec is None:
+            fail(loc + ("id",), f"unknown schedule {schedule.id!r}; one of: {', '.join(SCHEDULES)}", schedule.id)
+            return None
+        if schedule.id != "sequence":
+            return resolve(loc + ("params",), spec.params, schedule.params, steps, spec.check)
+        return _sequence_params(schedule.params, steps, loc + ("params",), fail, resolve)
+
+
+def _sequence_params(given: dict, steps: int, loc: tuple, fail, resolve) -> dict | None:
+    unknown = [name for name in given if name != "parts"]
+    for name in unknown:
+        fail(loc + (name,), "unknown parameter; allowed: parts", given[name])
+    parts = given.get("parts")
+    if not isinstance(parts, list) or not 1 <= len(parts) <= MAX_PARTS:
+        fail(loc + ("parts",), f"must be a list of 1 to {MAX_PARTS} parts {{schedule, steps}}", parts)
+        return None
+    normalised, used = [], 0
+    for j, part in enumerate(parts):
+        ploc = loc + ("parts", j)
+        last = j == len(parts) - 1
+        if not isinstance(part, dict) or set(part) - {"schedule", "steps"} or "schedule" not in part:
+            fail(ploc, "must be {schedule: {id, params}, steps}", part)
+            return None
+        length = part.get("steps")
+        if last:
+            if length is not None:
+                fail(ploc + ("steps",), "must be omitted: the last part runs for the rest", length)
+                return None
+            length = steps - used
+        elif not isinstance(length, int) or isinstance(length, bool) or not 1 <= length <= steps - used - 1:
+            fail(ploc + ("steps",), f"must be an integer in [1, {steps - used - 1}] (the parts before the last must "
+                 f"leave at least one step of the {steps} to the last)", length)
+            return None
+        try:
+            schedule = Component.model_validate(part["schedule"])
+        except ValidationError as e:
+            for err in e.errors():
+                fail(ploc + ("schedule",) + tuple(err["loc"]), err["msg"], err.get("input"))
+            return None
+        if schedule.id in ("sequence", "plateau"):
+            fail(ploc + ("schedule", "id"), f"{schedule.id!r} cannot be a part of a sequence (use the run's plateau "
+                 "option over the whole sequence)" if schedule.id == "plateau" else "sequences do not nest",
+                 schedule.id)
+            return None
+        spec = SCHEDULES.get(schedule.id)
+        if spec is None:
+            fail(ploc + ("schedule", "id"), f"unknown schedule {schedule.id!r}", schedule.id)
+            return None
+        values = resolve(ploc + ("schedule", "params"), spec.params, schedule.params, length, spec.check)
+        if values is None:
+            return None
+        entry = {"schedule": {"id": schedule.id, "params": values}}
+        if not last:
+            entry["steps"] = length
+        normalised.append(entry)
+        used += length
+    return {"parts": normalised}
+
+
+def normalise(data: Any) -> dict:
+    """Validate and normalise a scene (a dict); raises pydantic.ValidationError. Upgrades older versions."""
+    return Scene.model_validate(upgrade(data)).model_dump()
+
+
+UPGRADES: dict[int, Any] = {}  # version -> function taking a scene of that version to the next one
+
+
+def upgrade(data: Any) -> Any:
+    """Bring a scene of any version ever written up to CURRENT_VERSION (a missing version is 1)."""
+    if not isinstance(data, dict):
+        return data
+    version = data.get("version", 1)
+    while isinstance(version, int) and version in UPGRADES and version < CURRENT_VERSION:
+        data = UPGRADES[version](data)
+        version = data["version"]
+    return data
+
+
+def error_lines(error: ValidationError) -> list[str]:
+    """One readable line per problem: `runs.0.schedule.params.lr: must be in (0, 10], got 20`."""
+    return [f"{'.'.join(str(p) for p in e['loc']) or 'scene'}: {e['msg']}" for e in error.errors()]

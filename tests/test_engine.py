@@ -1,0 +1,192 @@
+"""The engine as a user meets it: statuses, isolation of runs, no recompilation, chunking, float64, noise."""
+import logging
+
+import jax
+import numpy as np
+import pytest
+
+from app.engine import run_scene, stream_scene
+from app.schedules import SCHEDULES
+from conftest import make_scene, run
+
+
+def test_result_arrays_have_the_contract_lengths_and_float64():
+    result = run_scene(make_scene("booth", steps=37, runs=[run(lr=0.01, start=(-5, -5))]))[0]
+    assert [len(getattr(result, name)) for name in ("x", "y", "loss", "lr", "grad_norm", "step_norm")] == \
+        [38, 38, 38, 37, 37, 37]
+    assert all(getattr(result, name).dtype == np.float64 for name in ("x", "loss", "lr"))
+    assert (result.x[0], result.y[0]) == (-5.0, -5.0)
+    assert result.status == "ok" and result.stopped_at is None
+
+
+def test_a_diverging_run_stops_cleanly_and_leaves_the_others_alone():
+    runs = [run(lr=0.01, start=(-1.2, 1.0)), run(lr=0.5, start=(-1.2, 1.0)), run(lr=0.01, start=(-1.2, 1.0))]
+    alone = run_scene(make_scene("rosenbrock", steps=300, runs=[runs[0]]))[0]
+    first, wild, third = run_scene(make_scene("rosenbrock", steps=300, runs=runs))
+    assert wild.status in ("diverged", "escaped") and wild.stopped_at is not None
+    assert len(wild.x) == wild.stopped_at and len(wild.lr) == wild.stopped_at - 1
+    assert np.all(np.isfinite(wild.x)) and np.all(np.isfinite(wild.loss))
+    np.testing.assert_array_equal(first.x, alone.x)
+    np.testing.assert_array_equal(third.loss, alone.loss)
+
+
+def test_a_non_finite_iterate_is_reported_as_diverged():
+    """Adam with ε = 0 divides 0 by 0 where a gradient component is exactly 0 (y on the saddle line)."""
+    scene = make_scene("saddle1", steps=50, runs=[
+        run("adam", lr=0.1, start=(-3.0, 0.0), optimizer_params={"eps": 0.0}),
+        run("adam", lr=0.1, start=(-3.0, 0.0))])
+    nan, fine = run_scene(scene)
+    assert nan.status == "diverged" and nan.stopped_at == 1 and nan.x.tolist() == [-3.0]
+    assert fine.status == "ok" and len(fine.x) == 51
+
+
+def test_a_huge_step_is_reported_as_escaped():
+    scene = make_scene("goldstein_price", steps=50, runs=[run(lr=0.01, start=(-1.5, 1.5))])
+    result = run_scene(scene)[0]
+    assert result.status == "escaped" and result.stopped_at == 1
+
+
+def test_saddle_escape_is_reported_at_the_floor_or_the_box():
+    scene = make_scene("saddle1", steps=500, runs=[run(start=(-3.0, 0.01), lr=0.01), run(start=(-3.0, 0.0), lr=0.01)])
+    escaped, stays = run_scene(scene)
+    assert escaped.status == "escaped"
+    assert escaped.loss[-1] >= -50 and abs(escaped.y[-1]) <= 7
+    assert stays.status == "ok" and np.all(stays.y == 0.0)  # S1: y stays exactly 0
+    assert stays.summary["nearest_minimum"] is None and stays.summary["steps_to_tolerance"] is None
+
+
+def capture_compiles():
+    messages = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            text = record.getMessage()
+            if "Compiling" in text or "Finished tracing" in text:
+                messages.append(text)
+
+    return messages, Collect()
+
+
+def test_new_numbers_never_recompile():
+    """Learning rate, schedule id and parameters, start, momentum, noise, seed, clipping, landscape parameters:
+    once the kernels of a step bucket and run bucket exist, none of these compiles anything."""
+    base = [run("momentum", "constant", start=(-1.2, 1.0), lr=1e-3), run("adam", "cosine", lr=1e-2)]
+    # warm-up, as the server does at start: the kernels of this bucket, with and without noise and plateau
+    run_scene(make_scene("rosenbrock", steps=400, landscape_params={"b": 50.0},
+                         runs=[{**base[0], "noise": {"std": 0.1, "seed": 1}}, base[1]]))
+    run_scene(make_scene("rosenbrock", steps=400, runs=[{**base[0], "plateau": {}}, base[1]]))
+    variants = []
+    for schedule_id in SCHEDULES:
+        params = {"parts": [{"schedule": {"id": "linear_warmup"}, "steps": 30}, {"schedule": {"id": "htd"}}]} \
+            if schedule_id == "sequence" else {}
+        variants.append(make_scene("rosenbrock", steps=400, runs=[
+            {**base[0], "schedule": {"id": schedule_id, "params": params}}, base[1]]))
+    variants += [
+        make_scene("rosenbrock", steps=400, runs=[run("momentum", "step", start=(0.5, -0.5), lr=3e-3, gamma=0.3,
+                                                      optimizer_params={"momentum": 0.5}), base[1]]),
+        make_scene("rosenbrock", steps=400, landscape_params={"a": 0.3, "b": 7.0},
+                   runs=[{**base[0], "noise": {"std": 2.0, "seed": 99}, "clip_norm": 0.5},
+                         run("adam", "sgdr", lr=0.05, T0=33, optimizer_params={"b1": 0.5, "eps": 1e-3})]),
+        make_scene("rosenbrock", steps=450, runs=base),  # another step count in the same bucket (512)
+    ]
+    messages, handler = capture_compiles()
+    logger = logging.getLogger("jax")
+    logger.addHandler(handler)
+    try:
+        with jax.log_compiles():
+            for scene in variants:
+                run_scene(scene)
+    finally:
+        logger.removeHandler(handler)
+    assert messages == [], "\n".join(m[:160] for m in messages)
+
+
+def test_a_new_step_bucket_compiles_and_is_then_reused():
+    base = [run("sgd", "constant", lr=1e-3)]
+    run_scene(make_scene("booth", steps=3000, runs=base))
+    messages, handler = capture_compiles()
+    logger = logging.getLogger("jax")
+    logger.addHandler(handler)
+    try:
+        with jax.log_compiles():
+            run_scene(make_scene("booth", steps=2500, runs=base))  # same bucket (3072)
+            assert messages == []
+            run_scene(make_scene("booth", steps=5000, runs=base))  # a new bucket compiles
+            assert messages != []
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_chunked_execution_is_bit_identical_to_one_call():
+    scene = make_scene("rosenbrock", steps=700, runs=[
+        run("adam", "warmup_cosine", lr=0.05),
+        run("momentum", "constant", lr=0.5, start=(-1.2, 1.0)),  # diverges part way
+        {**run("nesterov", "sgdr", lr=2e-3), "noise": {"std": 0.5, "seed": 4}, "clip_norm": 1.0},
+        run("lookahead", "cosine", lr=1e-2, optimizer_params={"inner": {"id": "yogi"}}),
+        {**run("sgd", "constant", lr=1e-3), "plateau": {"patience": 3, "factor": 0.5, "rtol": 0.01}},
+    ])
+    whole = run_scene(scene)
+    for chunk in (64, 128, 1000):
+        events = list(stream_scene(scene, chunk_steps=chunk))
+        done = events[-1]
+        assert done["event"] == "done"
+        for index, result in enumerate(whole):
+            pieces = [e for e in events if e["event"] == "chunk" and e["run"] == index]
+            assert [p["start_step"] for p in pieces] == sorted(p["start_step"] for p in pieces)
+            for name in ("x", "y", "loss", "lr", "grad_norm", "step_norm"):
+                streamed = np.concatenate([p[name] for p in pieces])
+                np.testing.assert_array_equal(streamed, getattr(result, name), err_msg=f"{name} chunk={chunk}")
+            assert done["runs"][index]["status"] == result.status
+            assert done["runs"][index]["stopped_at"] == result.stopped_at
+            assert done["runs"][index]["summary"] == result.summary
+    assert whole[1].status != "ok"
+
+
+def test_same_scene_same_numbers_and_seeds_matter():
+    noisy = {**run("sgd", "constant", lr=1e-3, start=(-1.2, 1.0)), "noise": {"std": 1.0, "seed": 5}}
+    scene = make_scene("rosenbrock", steps=200, runs=[noisy, {**noisy, "noise": {"std": 1.0, "seed": 6}}])
+    a1, b1 = run_scene(scene)
+    a2, _ = run_scene(scene)
+    np.testing.assert_array_equal(a1.x, a2.x)
+    assert not np.array_equal(a1.x, b1.x)
+    clean = run_scene(make_scene("rosenbrock", steps=200, runs=[{**noisy, "noise": {"std": 0.0, "seed": 5}}]))[0]
+    assert not np.array_equal(a1.x, clean.x)
+
+
+def test_a_run_has_the_same_numbers_in_any_company():
+    """Grouping and padding do not change a run: alone, among others, or in a bigger run bucket."""
+    target = run("adam", "cosine", lr=0.02, start=(-1.2, 1.0))
+    alone = run_scene(make_scene("rosenbrock", steps=300, runs=[target]))[0]
+    crowd = [run("sgd", "step", lr=1e-3)] * 3 + [target] + [run("adam", "constant", lr=0.01)] * 4
+    among = run_scene(make_scene("rosenbrock", steps=300, runs=crowd))[3]
+    np.testing.assert_array_equal(alone.x, among.x)
+    np.testing.assert_array_equal(alone.loss, among.loss)
+
+
+def test_clipping_bounds_every_step():
+    scene = make_scene("rosenbrock", steps=100, runs=[{**run("sgd", "constant", lr=0.02, start=(0.0, 3.0)),
+                                                      "clip_norm": 1.0}])
+    result = run_scene(scene)[0]
+    assert result.grad_norm[0] == pytest.approx(600.0033, rel=1e-5)
+    assert np.all(result.step_norm <= 0.02 * 1.0 + 1e-15)
+
+
+def test_survey_canyon_ordering_r2():
+    """SPEC 4.1.1, config A: final losses constant 0.0824 > step 0.0702 > SGDR 0.0682 > lwarm 0.0655 > cosine 0.0624."""
+    runs = [{**run("sgd", s, lr=0.02, start=(0.0, 3.0)), "clip_norm": 1.0}
+            for s in ("constant", "step", "sgdr", "warmup_cosine", "cosine")]
+    finals = [r.summary["final_loss"] for r in run_scene(make_scene("rosenbrock", steps=500, runs=runs))]
+    assert finals == sorted(finals, reverse=True)
+    np.testing.assert_allclose(finals, [0.0824, 0.0702, 0.0682, 0.0655, 0.0624], atol=6e-5)
+
+
+def test_summary_reports_distance_and_steps_to_tolerance():
+    scene = make_scene("peaks", steps=500, runs=[run("momentum", "constant", lr=0.01, start=(0.0, 1.5)),
+                                                  run("sgd", "constant", lr=0.01, start=(0.0, 1.5))])
+    momentum, plain = run_scene(scene)
+    assert momentum.summary["nearest_minimum"]["name"] == "G"  # P2
+    assert plain.summary["nearest_minimum"]["name"] == "S"  # P1
+    assert plain.summary["steps_to_tolerance"] is None
+    reached = momentum.summary["steps_to_tolerance"]
+    assert reached is not None and momentum.loss[reached] - (-6.551133) <= 1e-3 + 1e-6
+    assert momentum.loss[reached - 1] - (-6.551133) > 1e-3 - 1e-6
