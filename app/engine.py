@@ -29,7 +29,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from landscapes import LANDSCAPES
+from landscapes import LANDSCAPES, minima
 from landscapes.params import resolve_params
 
 from . import kernels, plateau
@@ -38,8 +38,10 @@ from .schedules.table import bucket, learning_rate_tables
 from .summary import summarise
 
 RECORD_FIELDS = ("x", "y", "loss", "lr", "grad_norm", "step_norm")
-STATUS = {0: "ok", kernels.DIVERGED: "diverged", kernels.ESCAPED: "escaped"}
 CHUNK_STEPS = 2048  # steps per streamed chunk
+# A single run compiles to scalar code whose rounding (FMA contraction) differs in the last bit from the
+# vectorised code of 2 or more runs; with at least 2 lanes a run has the same numbers in any company.
+MIN_RUN_BUCKET = 2
 
 
 @dataclass
@@ -85,6 +87,7 @@ class Plan:
         self.scene = scene
         self.landscape = LANDSCAPES[scene["landscape"]["id"]]
         self.landscape_params = resolve_params(self.landscape.params, scene["landscape"]["params"], steps=None)
+        self.minima = minima(self.landscape, self.landscape_params)
         self.landscape_values = np.asarray([self.landscape_params[p.name] for p in self.landscape.params],
                                            dtype=np.float64)
         self.steps = int(scene["steps"])
@@ -99,7 +102,7 @@ class Plan:
     def group_arrays(self, indices: list[int]) -> tuple[int, np.ndarray, kernels.RunInputs, np.ndarray, np.ndarray]:
         """Padded per-run arrays of one group: (run bucket, starts, inputs, seeds, noise stds)."""
         runs = [self.scene["runs"][i] for i in indices]
-        size = 1 << max(0, (len(runs) - 1).bit_length())
+        size = max(MIN_RUN_BUCKET, 1 << max(0, (len(runs) - 1).bit_length()))
         padded = runs + [runs[0]] * (size - len(runs))
         hyper_rows = [flat_hyperparams(r["optimizer"]["id"], r["optimizer"]["params"]) for r in padded]
         hyper = {name: np.asarray([row[name] for row in hyper_rows], np.float64) for name in hyper_rows[0]}
@@ -135,12 +138,15 @@ def _chunk_inputs(plan: Plan, indices: list[int], size: int, seeds, stds, start:
     if np.any(stds > 0):
         noise = kernels.noise_kernel(length, size)(seeds, np.uint32(start))
     else:
-        noise = np.zeros((size, length, 2))
+        noise = kernels.zero_noise(size, length)
     return lr, noise
 
 
 def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int | None):
-    """Yield (start, records as numpy (runs, length), final carry) for each chunk of one group."""
+    """Yield (start, records, tail) per chunk of one group: numpy arrays (runs, length) and (runs,).
+
+    Without plateau the kernel does not record the rate: it is the table's, filled in here.
+    """
     key, with_plateau = group
     size, starts, inputs, seeds, stds = plan.group_arrays(indices)
     total = plan.steps + 1  # records 0..N: the last one only reports θ_N
@@ -149,75 +155,84 @@ def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int
     advance = kernels.advance_kernel(plan.landscape, key, with_plateau, length, size)
     for start in range(0, total, length):
         lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, start, length)
-        carry, records = advance(plan.landscape_values, carry, inputs, lr, noise)
-        yield start, {name: np.asarray(value) for name, value in records.items()}, carry
+        carry, records, tail = advance(plan.landscape_values, carry, inputs, lr, noise)
+        records = {name: np.asarray(value) for name, value in records.items()}
+        if not with_plateau:
+            records["lr"] = lr
+        yield start, records, {name: np.asarray(value) for name, value in tail.items()}
 
 
-def _cut(records: dict, row: int, lo: int, hi: int) -> dict:
-    """Records of one run for steps [lo, hi): iterates and losses, and the updates among them."""
-    return {name: values[row, lo:hi] for name, values in records.items()}
+def _row(arrays: dict, row: int) -> dict:
+    return {name: values[row] for name, values in arrays.items()}
 
 
 def run_scene(scene: Mapping[str, Any]) -> list[RunResult]:
     """Every run of a normalised scene, in scene order."""
     plan = Plan(scene)
     results: list[RunResult | None] = [None] * len(scene["runs"])
-    for key, indices in plan.groups.items():
-        chunks = list(_group_chunks(plan, key, indices, None))
-        (_, records, carry), = chunks
-        stop_steps, stop_codes = np.asarray(carry.stop_step), np.asarray(carry.stop_code)
-        for row, index in enumerate(indices):
-            results[index] = _result(plan, index, _cut(records, row, 0, plan.steps + 1),
-                                     int(stop_steps[row]), int(stop_codes[row]))
+    for group, indices in plan.groups.items():
+        (_, records, _), = _group_chunks(plan, group, indices, None)
+        records = {name: values[:len(indices), :plan.steps + 1] for name, values in records.items()}
+        for row, (index, stop) in enumerate(zip(indices, kernels.stops(plan.landscape, records))):
+            results[index] = _result(plan, _row(records, row), stop)
     return results
 
 
-def _result(plan: Plan, index: int, records: dict, stop_step: int, stop_code: int) -> RunResult:
+def _result(plan: Plan, records: dict, stop: tuple[int | None, str]) -> RunResult:
     """Cut the records of one run (steps 0..N) where it stopped, and summarise."""
-    iterates = plan.steps + 1 if stop_step < 0 else stop_step
-    updates = iterates - 1
+    stopped_at, status = stop
+    iterates = plan.steps + 1 if stopped_at is None else stopped_at
     fields = {name: records[name][:iterates] for name in ("x", "y", "loss")}
-    fields.update({name: records[name][:updates] for name in ("lr", "grad_norm", "step_norm")})
-    result = RunResult(**fields, status=STATUS[stop_code if stop_step >= 0 else 0],
-                       stopped_at=None if stop_step < 0 else stop_step)
+    fields.update({name: records[name][:iterates - 1] for name in ("lr", "grad_norm", "step_norm")})
+    result = RunResult(**fields, status=status, stopped_at=stopped_at)
     if "fast_x" in records:
         result.fast_x, result.fast_y = records["fast_x"][:iterates], records["fast_y"][:iterates]
-    result.summary = summarise(plan.landscape, plan.landscape_params, result.x, result.y, result.loss,
+    result.summary = summarise(plan.minima, plan.landscape.infimum, result.x, result.y, result.loss,
                                plan.scene.get("tolerance", 1e-3))
     return result
+
+
+ITERATE_FIELDS = ("x", "y", "loss", "fast_x", "fast_y")
 
 
 def stream_scene(scene: Mapping[str, Any], chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
     """Events for a stream: {"event": "chunk", "run", "start_step", arrays...} as slices are computed, then one
     {"event": "done", "runs": [{status, stopped_at, summary}]}. The numbers equal `run_scene`'s bit for bit.
 
-    A chunk holds iterates `start_step ..` and the updates that start at them; chunks of a run stop after the
-    step where it stopped.
+    A chunk holds the iterates start_step.. (x, y, loss) and the updates that start at them (lr, grad_norm,
+    step_norm); a run's chunks end where it stopped, so the last update of a stopped run is not sent.
     """
     plan = Plan(scene)
     finals: dict[int, RunResult] = {}
-    for key, indices in plan.groups.items():
+    for group, indices in plan.groups.items():
         collected = {i: [] for i in indices}
-        for start, records, carry in _group_chunks(plan, key, indices, chunk_steps):
-            stop_steps = np.asarray(carry.stop_step)
-            length = next(iter(records.values())).shape[1]
-            for row, index in enumerate(indices):
-                end = plan.steps + 1 if stop_steps[row] < 0 else int(stop_steps[row])
-                hi = min(start + length, end)
-                if hi <= start:
+        ended = set()
+        for start, records, tail in _group_chunks(plan, group, indices, chunk_steps):
+            length = records["x"].shape[1]
+            count = min(length, plan.steps + 1 - start)  # iterates of this chunk within 0..N
+            # a stop inside this chunk, or at the first iterate of the next one (the tail)
+            probe = {name: np.concatenate([values[:len(indices), :count], tail[name][:len(indices), None]], axis=1)
+                     if name in tail else values[:len(indices), :count] for name, values in records.items()}
+            if start + count > plan.steps:  # the last chunk: there is no next iterate
+                probe = {name: values[:, :count] for name, values in probe.items()}
+            for row, (index, (stop, _)) in enumerate(zip(indices, kernels.stops(plan.landscape, probe, start))):
+                if index in ended:
                     continue
-                piece = _cut(records, row, 0, hi - start)
+                piece = {name: values[row, :count] for name, values in records.items()}
                 collected[index].append(piece)
+                iterates = count if stop is None else min(count, stop - start)
+                updates = min(iterates, plan.steps - start) if stop is None or stop > start + count \
+                    else iterates - 1
+                if stop is not None and stop <= start + count:
+                    ended.add(index)
+                if iterates <= 0:
+                    continue
                 event = {"event": "chunk", "run": index, "start_step": start}
-                for name in piece:
-                    if name in ("lr", "grad_norm", "step_norm"):
-                        event[name] = piece[name][:max(0, min(hi, end - 1) - start)]
-                    else:
-                        event[name] = piece[name]
+                for name, values in piece.items():
+                    event[name] = values[:iterates] if name in ITERATE_FIELDS else values[:max(0, updates)]
                 yield event
-        stop_codes = np.asarray(carry.stop_code)
-        for row, index in enumerate(indices):
-            merged = {name: np.concatenate([p[name] for p in collected[index]]) for name in collected[index][0]}
-            finals[index] = _result(plan, index, merged, int(stop_steps[row]), int(stop_codes[row]))
+        for index in indices:
+            merged = {name: np.concatenate([p[name] for p in collected[index]])[None] for name in collected[index][0]}
+            finals[index] = _result(plan, _row(merged, 0), kernels.stops(plan.landscape, merged)[0])
     yield {"event": "done", "runs": [{"status": finals[i].status, "stopped_at": finals[i].stopped_at,
                                       "summary": finals[i].summary} for i in range(len(scene["runs"]))]}

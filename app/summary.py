@@ -7,31 +7,32 @@ scene's `tolerance` (default 1e-3, absolute).
 
 Example:
     >>> import numpy as np
-    >>> from landscapes import LANDSCAPES
-    >>> s = summarise(LANDSCAPES["booth"], {}, np.array([0.0, 1.0]), np.array([0.0, 3.0]), np.array([74.0, 0.0]),
-    ...               1e-3)
+    >>> from landscapes import LANDSCAPES, minima
+    >>> booth = LANDSCAPES["booth"]
+    >>> s = summarise(minima(booth), booth.infimum, np.array([0.0, 1.0]), np.array([0.0, 3.0]),
+    ...               np.array([74.0, 0.0]), 1e-3)
     >>> s["final_loss"], s["steps_to_tolerance"], s["distance_to_nearest_minimum"]
     (0.0, 1, 0.0)
 """
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Sequence
 
 import numpy as np
 
-from landscapes import Landscape, minima
+from landscapes import CriticalPoint
 
 
-def summarise(landscape: Landscape, params: Mapping[str, float], x: np.ndarray, y: np.ndarray, loss: np.ndarray,
-              tolerance: float) -> dict:
-    points = minima(landscape, params)
+def summarise(points: Sequence[CriticalPoint], infimum: float | None, x: np.ndarray, y: np.ndarray,
+              loss: np.ndarray, tolerance: float) -> dict:
+    """`points`: the landscape's minima at the scene's parameters; `infimum`: the target when there are none."""
     final = (float(x[-1]), float(y[-1]))
     nearest, distance = None, None
     if points:
         distances = [float(np.hypot(p.x - final[0], p.y - final[1])) for p in points]
         best = int(np.argmin(distances))
         nearest, distance = points[best].as_dict(), distances[best]
-    target = min((p.value for p in points), default=landscape.infimum)
+    target = min((p.value for p in points), default=infimum)
     reached = None
     if target is not None:
         hits = np.flatnonzero(loss - target <= tolerance)

@@ -124,14 +124,18 @@ def learning_rate_tables(schedules: Sequence[tuple[str, Mapping[str, Any]]], ste
         before = len(rows)
         _rows(schedule_id, values, 0, steps, rows)
         owners += [run] * (len(rows) - before)
-    count = max(MIN_ROWS, 1 << max(0, (len(rows) - 1).bit_length()))  # row bucket: a power of two
+    # identical rows (runs that share a schedule, as in most comparisons) are computed once
+    distinct: dict[tuple, int] = {}
+    slot_of = [distinct.setdefault((index, vector.tobytes(), duration), len(distinct))
+               for index, vector, _, duration in rows]
+    count = max(MIN_ROWS, 1 << max(0, (len(distinct) - 1).bit_length()))  # row bucket: a power of two
     indices = np.zeros(count, dtype=np.int32)
     vectors = np.zeros((count, WIDTH))
     durations = np.ones(count)
-    for i, (index, vector, _, duration) in enumerate(rows):
-        indices[i], vectors[i], durations[i] = index, vector, duration
+    for (index, vector_bytes, duration), slot in distinct.items():
+        indices[slot], vectors[slot], durations[slot] = index, np.frombuffer(vector_bytes), duration
     values = np.asarray(_table_kernel(length)(indices, vectors, durations))
     table = np.zeros((len(schedules), steps))
-    for (_, _, start, duration), run, row in zip(rows, owners, values):
-        table[run, start:start + duration] = row[:duration]
+    for (_, _, start, duration), run, slot in zip(rows, owners, slot_of):
+        table[run, start:start + duration] = values[slot, :duration]
     return table

@@ -1,0 +1,185 @@
+"""Engine benchmark: Adam + cosine on Rosenbrock, 1000 steps, for 1, 8 and 64 runs, against baselines measured in
+the same process, printed as ratios (baseline time / engine time; > 1 means the engine is faster).
+
+Baselines, each computing the same trajectories (float64):
+- numpy: a Python loop over steps, vectorised over runs with NumPy arrays (Adam and cosine by hand);
+- torch: torch.optim.Adam + a LambdaLR cosine on a (runs, 2) float64 tensor, if torch is installed;
+- optax-step: a Python loop over a jitted optax step (one dispatch per step, vectorised over runs).
+
+The engine is timed warm (after one call) as `run_scene` (schedule table + kernel + cutting + summaries) and as
+the kernel call alone. Recompilations during the timed engine calls are counted with jax.log_compiles.
+
+Usage: .venv/bin/python benchmarks/engine.py [--repeat 20]
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+import optax  # noqa: E402
+
+import app  # noqa: E402,F401
+from app import kernels  # noqa: E402
+from app.engine import Plan, _chunk_inputs, run_scene  # noqa: E402
+from app.scene import normalise  # noqa: E402
+from app.schedules.table import bucket  # noqa: E402
+
+STEPS, LR = 1000, 2e-3
+
+
+def starts(runs: int) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.stack([rng.uniform(-1.8, 1.8, runs), rng.uniform(-0.8, 2.8, runs)], 1)
+
+
+def scene(runs: int) -> dict:
+    return normalise({"landscape": {"id": "rosenbrock"}, "steps": STEPS, "runs": [
+        {"optimizer": {"id": "adam"}, "schedule": {"id": "cosine", "params": {"lr": LR}}, "start": list(p)}
+        for p in starts(runs)]})
+
+
+def cosine_table() -> np.ndarray:
+    return LR * 0.5 * (1 + np.cos(np.pi * np.minimum(np.arange(STEPS), STEPS) / STEPS))
+
+
+def grad_numpy(p):
+    x, y = p[:, 0], p[:, 1]
+    return np.stack([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)], 1)
+
+
+def numpy_loop(runs: int) -> np.ndarray:
+    p = starts(runs).copy()
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    lr = cosine_table()
+    out = [p.copy()]
+    for k in range(STEPS):
+        g = grad_numpy(p)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        m_hat, v_hat = m / (1 - 0.9 ** (k + 1)), v / (1 - 0.999 ** (k + 1))
+        p = p - lr[k] * m_hat / (np.sqrt(v_hat) + 1e-8)
+        out.append(p.copy())
+    return np.stack(out)
+
+
+def torch_loop(runs: int):
+    import torch
+
+    p = torch.tensor(starts(runs), dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=LR)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.5 * (1 + np.cos(np.pi * min(k, STEPS) / STEPS)))
+    out = [p.detach().clone()]
+    for _ in range(STEPS):
+        opt.zero_grad()
+        x, y = p[:, 0], p[:, 1]
+        ((1 - x) ** 2 + 100 * (y - x**2) ** 2).sum().backward()
+        opt.step()
+        sched.step()
+        out.append(p.detach().clone())
+    return torch.stack(out).numpy()
+
+
+def make_optax_step():
+    f = lambda p: (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+    @jax.jit
+    def step(p, state, lr):
+        g = jax.vmap(jax.grad(f))(p)
+        updates, state = optax.adam(lr).update(g, state, p)
+        return optax.apply_updates(p, updates), state
+
+    return step
+
+
+def optax_loop(step, runs: int):
+    p = jnp.asarray(starts(runs))
+    state = optax.adam(1.0).init(p)
+    lr = jnp.asarray(cosine_table())
+    out = [p]
+    for k in range(STEPS):
+        p, state = step(p, state, lr[k])
+        out.append(p)
+    return np.asarray(jnp.stack(out))
+
+
+def timed(fn, repeat: int) -> float:
+    fn()
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples)
+
+
+def kernel_only(plan: Plan):
+    (group, indices), = plan.groups.items()
+    size, starts_, inputs, seeds, stds = plan.group_arrays(indices)
+    length = bucket(plan.steps + 1)
+    lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, 0, length)
+    init = kernels.init_kernel(group[0], size)
+    advance = kernels.advance_kernel(plan.landscape, group[0], group[1], length, size)
+
+    def call():
+        carry = init(starts_, inputs.hyper)
+        jax.block_until_ready(advance(plan.landscape_values, carry, inputs, lr, noise))
+
+    return call
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+    step = make_optax_step()
+    compiles = []
+
+    class Count(logging.Handler):
+        def emit(self, record):
+            if "Compiling" in record.getMessage():
+                compiles.append(record.getMessage())
+
+    print(f"jax {jax.__version__}, optax {optax.__version__}, {jax.devices()[0].platform}, float64, "
+          f"Adam + cosine on Rosenbrock, {STEPS} steps; median of {args.repeat}")
+    header = f"{'runs':>5} {'engine ms':>10} {'kernel ms':>10} {'numpy ms':>9} {'torch ms':>9} {'optax-step ms':>14}" \
+             f" {'x numpy':>8} {'x torch':>8} {'x optax':>8} {'x best':>7}"
+    print(header)
+    for runs in (1, 8, 64):
+        s = scene(runs)
+        engine_result = run_scene(s)
+        reference = numpy_loop(runs)
+        ours = np.stack([np.stack([r.x, r.y], 1) for r in engine_result], 1)
+        assert np.allclose(ours, reference, rtol=1e-9, atol=1e-12), "engine and numpy baseline disagree"
+        logger = logging.getLogger("jax")
+        handler = Count()
+        logger.addHandler(handler)
+        with jax.log_compiles():
+            engine = timed(lambda: run_scene(s), args.repeat)
+            kernel = timed(kernel_only(Plan(s)), args.repeat)
+        logger.removeHandler(handler)
+        numpy_time = timed(lambda: numpy_loop(runs), max(3, args.repeat // 4))
+        torch_time = timed(lambda: torch_loop(runs), 3) if have_torch else float("nan")
+        optax_time = timed(lambda: optax_loop(step, runs), 3)
+        best = min(t for t in (numpy_time, torch_time, optax_time) if t == t)
+        print(f"{runs:>5} {engine * 1e3:>10.3f} {kernel * 1e3:>10.3f} {numpy_time * 1e3:>9.1f} "
+              f"{torch_time * 1e3:>9.1f} {optax_time * 1e3:>14.1f} {numpy_time / engine:>8.1f} "
+              f"{torch_time / engine:>8.1f} {optax_time / engine:>8.1f} {best / engine:>7.1f}")
+    print(f"recompilations during the timed engine calls: {len(compiles)}")
+
+
+if __name__ == "__main__":
+    main()

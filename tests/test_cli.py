@@ -1,0 +1,65 @@
+"""The command line as a user runs it: a real subprocess, real files."""
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.permalink import encode
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def optiscape(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, input=stdin, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_run_prints_the_same_document_as_the_api(tmp_path):
+    out = tmp_path / "canyon.json"
+    done = optiscape("run", "examples/canyon.json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    document = json.loads(out.read_text())
+    assert len(document["runs"]) == 5 and document["scene"]["runs"][0]["optimizer"]["params"] == {}
+    first = document["runs"][0]
+    assert len(first["x"]) == 501 and len(first["lr"]) == 500
+    assert first["summary"]["final_loss"] == pytest.approx(0.0824, abs=1e-4)
+
+
+def test_run_writes_csv_rows_per_step(tmp_path):
+    done = optiscape("run", "examples/canyon.json", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert len(rows) == 5 * 501
+    assert rows[0]["label"] == "constant" and float(rows[0]["loss"]) == 901.0 and rows[0]["lr"] == "0.02"
+    assert rows[500]["lr"] == ""  # no update after the last iterate
+
+
+@pytest.mark.parametrize("stdin,words", [
+    ('{"landscape": {"id": "rosenbrock"}, "runs": [{"schedule": {"id": "cosine", "params": {"lr": 20}}}]}',
+     "runs.0.schedule.params.lr: must be in (0, 10], got 20"),
+    ("{not json", "not valid JSON"),
+    ('{"landscape": {"id": "moon"}, "runs": [{}]}', "landscape.id: unknown landscape 'moon'"),
+])
+def test_bad_input_is_one_line_and_exit_status_2(stdin, words):
+    done = optiscape("run", "-", stdin=stdin)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_missing_file_is_one_line():
+    done = optiscape("run", "no/such/scene.json")
+    assert done.returncode == 2 and "cannot read" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_open_prints_the_scene_of_a_permalink():
+    token = encode({"landscape": {"id": "saddle2"}, "runs": [{"optimizer": {"id": "yogi"}}]})
+    done = optiscape("open", f"http://127.0.0.1:8000/?s={token}")
+    assert done.returncode == 0, done.stderr
+    scene = json.loads(done.stdout)
+    assert scene["landscape"]["id"] == "saddle2" and scene["runs"][0]["start"] == [2.0, 0.0]
+    bad = optiscape("open", "%%%")
+    assert bad.returncode == 2 and "base64url" in bad.stderr
