@@ -18,7 +18,7 @@ Example:
     ...                    "start": [1.0, 1.0], "clip_norm": None, "noise": {"std": 0.0, "seed": 0},
     ...                    "plateau": None}]}
     >>> result = run_scene(scene)[0]
-    >>> [round(v, 4) for v in result.x], result.status
+    >>> [round(float(v), 4) for v in result.x], result.status
     ([1.0, 0.9, 0.81, 0.729], 'ok')
 """
 from __future__ import annotations
