@@ -1,4 +1,4 @@
-"""The command line: `optiscape run SCENE.json`, `optiscape open TOKEN_OR_URL` (and `serve` with the web API).
+"""The command line: `optiscape serve`, `optiscape run SCENE.json`, `optiscape open TOKEN_OR_URL`.
 
 Bad input never shows a traceback: one line naming the field and the allowed range, exit status 2.
 
@@ -94,6 +94,15 @@ def cmd_open(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from .main import create_app
+
+    uvicorn.run(create_app(warm=not args.no_warm_up), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="optiscape", description="Optimizers and learning-rate schedules on 2D "
                                 "surfaces.")
@@ -106,6 +115,11 @@ def parser() -> argparse.ArgumentParser:
     open_ = sub.add_parser("open", help="print the scene a permalink holds")
     open_.add_argument("token", help="a token or a URL with ?s=TOKEN")
     open_.set_defaults(func=cmd_open)
+    serve = sub.add_parser("serve", help="the app on http://HOST:PORT (API, docs and frontend)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-warm-up", action="store_true", help="skip the background JIT warm-up")
+    serve.set_defaults(func=cmd_serve)
     return p
 
 

@@ -1,0 +1,153 @@
+"""The HTTP API of ../shared/CONTRACT.md: thin routes (parse, call, convert, answer).
+
+Compute runs in worker threads (never on the event loop), at most COMPUTE_SLOTS scenes at a time.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, AsyncIterator
+
+import anyio
+import orjson
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field, ValidationError
+
+from landscapes import LANDSCAPES, mesh
+from landscapes.params import ParamErrors, resolve_params
+
+from .catalog import MAX_MESH, catalog
+from .engine import run_scene, stream_scene
+from .permalink import MAX_TOKEN_LENGTH, TokenError, decode, encode
+from .scene import Scene, normalise
+
+COMPUTE_SLOTS = anyio.CapacityLimiter(2)  # one scene per core
+
+
+class ORJSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+class ErrorDetail(BaseModel):
+    detail: Any = Field(description="what is wrong: a message, or a list of {loc, msg, type} for 422")
+
+
+ERRORS = {
+    400: {"model": ErrorDetail, "description": "malformed JSON, or a token that is not a permalink"},
+    404: {"model": ErrorDetail, "description": "unknown landscape"},
+    413: {"model": ErrorDetail, "description": "body or token over the documented limit"},
+    422: {"model": ErrorDetail, "description": "a field out of range or unknown: `loc` names it, `msg` the range"},
+}
+
+
+class RunsAnswer(BaseModel):
+    scene: dict = Field(description="the normalised scene, every default filled")
+    runs: list[dict] = Field(description="per run: x, y, loss (N+1), lr, grad_norm, step_norm (N), status, "
+                             "stopped_at, summary; lookahead adds fast_x, fast_y")
+
+
+class MeshAnswer(BaseModel):
+    x: list[float]
+    y: list[float]
+    z: list[list[float | None]]
+
+
+class PermalinkAnswer(BaseModel):
+    token: str
+    url: str
+
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/catalog", summary="Landscapes, optimizers, schedules, their parameters, limits and presets")
+def get_catalog() -> ORJSONResponse:
+    return ORJSONResponse(catalog())
+
+
+@router.get("/landscapes/{landscape_id}/mesh", response_model=MeshAnswer, responses=ERRORS,
+            summary="f on an n x n grid over the plot domain; other query parameters are landscape parameters")
+async def get_mesh(request: Request, landscape_id: Annotated[str, Path()],
+                   n: Annotated[int, Query(ge=2, le=MAX_MESH, description="grid size")] = 80) -> ORJSONResponse:
+    landscape = LANDSCAPES.get(landscape_id)
+    if landscape is None:
+        raise HTTPException(404, f"unknown landscape {landscape_id!r}; one of: {', '.join(LANDSCAPES)}")
+    given = {}
+    for name, text in request.query_params.items():
+        if name == "n":
+            continue
+        try:
+            given[name] = float(text)
+        except ValueError:
+            raise HTTPException(422, [{"loc": ["query", name], "msg": f"must be a number, got {text!r}",
+                                       "type": "invalid"}])
+    try:
+        values = resolve_params(landscape.params, given, steps=None)
+    except ParamErrors as e:
+        raise HTTPException(422, [{"loc": ["query", name], "msg": msg, "type": "invalid"} for name, msg in e.errors])
+    xs, ys, zs = await anyio.to_thread.run_sync(mesh, landscape, values, n, limiter=COMPUTE_SLOTS)
+    return ORJSONResponse({"x": xs, "y": ys, "z": zs})
+
+
+@router.post("/runs", response_model=RunsAnswer, responses=ERRORS, summary="Compute every run of a scene")
+async def post_runs(scene: Scene) -> ORJSONResponse:
+    normalised = scene.model_dump()
+    results = await anyio.to_thread.run_sync(run_scene, normalised, limiter=COMPUTE_SLOTS)
+    return ORJSONResponse({"scene": normalised, "runs": [r.as_dict() for r in results]})
+
+
+def scene_of_token(token: str) -> dict:
+    """The normalised scene a token holds; 413 / 400 / 422 otherwise."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise HTTPException(413, f"token is {len(token)} characters; the limit is {MAX_TOKEN_LENGTH}")
+    try:
+        data = decode(token)
+    except TokenError as e:
+        raise HTTPException(400, str(e))
+    try:
+        return normalise(data)
+    except ValidationError as e:
+        raise HTTPException(422, [{"loc": ["token", *e_["loc"]], "msg": e_["msg"], "type": e_["type"]}
+                                  for e_ in e.errors()])
+
+
+def sse(event: str, data: Any) -> bytes:
+    return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n\n"
+
+
+@router.get("/runs/stream", responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description":
+            "`chunk` events (run, start_step, arrays of that slice), then one `done` (status, stopped_at, summary "
+            "of every run) or one `error`; then the stream ends"}},
+            summary="Stream the runs of a permalinked scene as Server-Sent Events")
+async def stream_runs(s: Annotated[str, Query(description="permalink token", max_length=10 * MAX_TOKEN_LENGTH)]):
+    scene = scene_of_token(s)
+
+    async def events() -> AsyncIterator[bytes]:
+        iterator = stream_scene(scene)
+        done = object()
+        try:
+            while True:
+                async with COMPUTE_SLOTS:
+                    event = await anyio.to_thread.run_sync(next, iterator, done)
+                if event is done:
+                    return
+                kind = event.pop("event")
+                yield sse(kind, event)
+        except Exception as e:  # an engine failure mid-stream: say so and end, never hang
+            yield sse("error", {"detail": f"{type(e).__name__}: {e}"})
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.post("/permalinks", response_model=PermalinkAnswer, responses=ERRORS, summary="A permalink for a scene")
+def post_permalink(scene: Scene) -> ORJSONResponse:
+    token = encode(scene.model_dump())
+    return ORJSONResponse({"token": token, "url": f"/?s={token}"})
+
+
+@router.get("/permalinks/{token}", responses=ERRORS, summary="The normalised scene a permalink holds")
+def get_permalink(token: str) -> ORJSONResponse:
+    return ORJSONResponse(scene_of_token(token))

@@ -1,0 +1,72 @@
+"""The catalog: every landscape, optimizer and schedule with its parameters, built from the same parameter lists
+that validate scenes (one source), plus the limits and the per-run options.
+
+Example:
+    >>> entry = catalog()["schedules"]["step"]
+    >>> [(p["name"], p["default"], p.get("default_expr")) for p in entry["params"]]
+    [('lr', 0.01, None), ('step_size', 100, 'T/5'), ('gamma', 0.5, None)]
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from landscapes import LANDSCAPES
+from landscapes.params import Param, defaults
+
+from .optimizers import OPTIMIZERS
+from .permalink import MAX_TOKEN_LENGTH
+from .scene import LIMITS, PLATEAU_OPTION_PARAMS, Scene
+from .schedules import SCHEDULES
+
+DEFAULT_STEPS = Scene.model_fields["steps"].default
+MAX_MESH = 401
+MAX_BODY_BYTES = 1_000_000
+
+
+def describe(params: tuple[Param, ...], steps: int = DEFAULT_STEPS) -> list[dict]:
+    """Each parameter's catalog entry, its default evaluated at T = steps (and its formula where it has one)."""
+    values = defaults(params, steps)
+    entries = []
+    for param in params:
+        entry = param.describe(steps)
+        entry["default"] = values[param.name]
+        entries.append(entry)
+    return entries
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict:
+    return {
+        "version": Scene.model_fields["version"].default,
+        "defaults": {"steps": DEFAULT_STEPS, "tolerance": Scene.model_fields["tolerance"].default},
+        "limits": {**LIMITS, "max_mesh_n": MAX_MESH, "max_token_length": MAX_TOKEN_LENGTH,
+                   "max_body_bytes": MAX_BODY_BYTES},
+        "landscapes": {
+            lid: {
+                "id": lid, "title": l.title, "formula": l.formula, "description": l.description, "notes": l.notes,
+                "domain": l.domain, "escape_box": l.escape_box(), "floor": None if l.floor == float("-inf") else l.floor,
+                "infimum": l.infimum, "colour_scale": l.colour_scale, "params": describe(l.params),
+                "critical_points": [p.as_dict() for p in l.critical_points],
+                "minima_complete": l.minima_complete,
+                "starts": [s.as_dict() for s in l.starts],
+            }
+            for lid, l in LANDSCAPES.items()
+        },
+        "optimizers": {
+            oid: {"id": oid, "title": o.title, "update": o.update, "doc": o.doc, "params": describe(o.params)}
+            for oid, o in OPTIMIZERS.items()
+        },
+        "schedules": {
+            sid: {"id": sid, "title": s.title, "family": s.family, "formula": s.formula, "doc": s.doc,
+                  "stateful": s.stateful, "params": describe(s.params)}
+            for sid, s in SCHEDULES.items()
+        },
+        "run_options": {
+            "plateau": describe(PLATEAU_OPTION_PARAMS),
+            "clip_norm": {"doc": "clip the gradient by global norm before the optimizer; null: off", "min": 0,
+                          "min_exclusive": True, "max": 1e9, "default": None},
+            "noise": {"doc": "Gaussian noise of standard deviation std added to every gradient, seeded",
+                      "std": {"min": 0, "max": 1e6, "default": 0.0}, "seed": {"min": 0, "max": 2**32 - 1, "default": 0}},
+        },
+        "presets": [],
+    }

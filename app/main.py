@@ -1,0 +1,141 @@
+"""The app factory: API routes, the frontend, plotly.min.js from the installed plotly package, JIT warm-up.
+
+`create_app()` turns on JAX's persistent compilation cache (OPTISCAPE_JAX_CACHE, default
+~/.cache/optiscape/jax; "off" disables it), then starts answering at once while a background thread compiles
+the common kernels (`warm_up`). Malformed JSON is a 400, a body over MAX_BODY_BYTES a 413, a bad field a 422.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import jax
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from . import __version__
+from .api import router
+from .catalog import MAX_BODY_BYTES
+
+FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+log = logging.getLogger("optiscape")
+WARM_UP = {"done": False, "seconds": None}
+
+
+def compilation_cache_dir() -> str | None:
+    setting = os.environ.get("OPTISCAPE_JAX_CACHE")
+    if setting == "off":
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return setting or os.path.join(base, "optiscape", "jax")
+
+
+def enable_compilation_cache() -> str | None:
+    path = compilation_cache_dir()
+    if path:
+        os.makedirs(path, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    return path
+
+
+def warm_up() -> None:
+    """Compile the kernels a first visitor is likely to need: the default scene's bucket, a few run buckets."""
+    from .engine import run_scene
+    from .scene import normalise
+
+    started = time.perf_counter()
+    for runs in ([{}], [{}] * 3, [{"optimizer": {"id": "adam"}}] * 2, [{"optimizer": {"id": "momentum"}}] * 5):
+        for steps in (500, 1000):
+            run_scene(normalise({"landscape": {"id": "rosenbrock"}, "steps": steps, "runs": runs}))
+    WARM_UP.update(done=True, seconds=time.perf_counter() - started)
+    log.info("warm-up compiled in %.2f s", WARM_UP["seconds"])
+
+
+class BodyLimit:
+    """413 for a request body over the limit, whether or not it announces its length."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or {}).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await self._refuse(scope, receive, send)
+        seen = 0
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send):
+        response = JSONResponse({"detail": f"request body over {self.limit} bytes"}, status_code=413)
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(warm: bool = True) -> FastAPI:
+    enable_compilation_cache()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:
+            threading.Thread(target=warm_up, name="jit-warm-up", daemon=True).start()
+        yield
+
+    app = FastAPI(title="Optiscape", version=__version__, lifespan=lifespan,
+                  description="Optimizers and learning-rate schedules on 2D surfaces, computed with JAX/optax in "
+                  "float64. The scene format, the permalink token and every limit are in the catalog and README.")
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError):
+        errors = error.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse({"detail": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                                            for e in errors]}, status_code=400)
+        return JSONResponse({"detail": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                                        for e in errors]}, status_code=422)
+
+    app.include_router(router)
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js():
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/api/health", summary="Liveness, and whether the JIT warm-up has finished")
+    def health():
+        return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"]}
+
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(FRONTEND / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=FRONTEND), name="static")
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=3)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    return app

@@ -1,0 +1,174 @@
+"""The HTTP API in process (TestClient): every endpoint and every error path of the contract."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.catalog import MAX_BODY_BYTES, MAX_MESH
+from app.main import create_app
+from app.permalink import MAX_TOKEN_LENGTH, encode
+from app.scene import MAX_RUNS, MAX_STEPS
+from landscapes import LANDSCAPES
+from optimizers_and_schedules import ALL_OPTIMIZERS, ALL_SCHEDULES
+
+ROOT = Path(__file__).resolve().parents[1]
+CANYON = json.loads((ROOT / "examples" / "canyon.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app(warm=False)) as c:
+        yield c
+
+
+def test_catalog_lists_everything_with_ranges_and_docs(client):
+    catalog = client.get("/api/catalog").json()
+    assert set(catalog["landscapes"]) == set(LANDSCAPES)
+    assert set(catalog["optimizers"]) == ALL_OPTIMIZERS and set(catalog["schedules"]) == ALL_SCHEDULES
+    step = {p["name"]: p for p in catalog["schedules"]["step"]["params"]}
+    assert step["step_size"]["default"] == 100 and step["step_size"]["default_expr"] == "T/5"
+    assert step["step_size"]["max"] == "T" and step["gamma"]["range"] == "(0, 1]" and step["gamma"]["doc"]
+    peaks = catalog["landscapes"]["peaks"]
+    assert [m["name"] for m in peaks["critical_points"] if m["kind"] == "minimum"] == ["G", "L", "S"]
+    assert peaks["starts"][0] == {"x": 0.0, "y": 1.5, "note": "falls into the shallow minimum S without momentum"}
+    assert catalog["limits"]["max_steps"] == MAX_STEPS and catalog["limits"]["max_runs"] == MAX_RUNS
+    assert catalog["limits"]["max_mesh_n"] == MAX_MESH and catalog["limits"]["max_token_length"] == MAX_TOKEN_LENGTH
+    yogi = {p["name"]: p for p in catalog["optimizers"]["yogi"]["params"]}
+    assert yogi["initial_accumulator_value"]["default"] == 1e-6
+
+
+def test_catalog_is_the_validation_source(client):
+    """A value the catalog calls out of range is refused by the API, and its default is what the API fills in."""
+    catalog = client.get("/api/catalog").json()
+    for schedule_id, entry in catalog["schedules"].items():
+        if schedule_id == "sequence":
+            continue
+        answer = client.post("/api/permalinks", json={"landscape": {"id": "booth"}, "steps": 500,
+                                                      "runs": [{"schedule": {"id": schedule_id}}]})
+        assert answer.status_code == 200
+        filled = client.get(f"/api/permalinks/{answer.json()['token']}").json()["runs"][0]["schedule"]["params"]
+        assert filled == {p["name"]: p["default"] for p in entry["params"]}
+
+
+def test_post_runs_returns_the_contract_document(client):
+    answer = client.post("/api/runs", json=CANYON)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    document = answer.json()
+    assert document["scene"]["runs"][1]["schedule"]["params"] == {"lr": 0.02, "step_size": 100, "gamma": 0.5}
+    run = document["runs"][0]
+    assert len(run["x"]) == 501 and len(run["lr"]) == 500 and run["status"] == "ok" and run["stopped_at"] is None
+    assert set(run["summary"]) >= {"final_loss", "best_loss", "distance_to_nearest_minimum", "nearest_minimum",
+                                   "steps_to_tolerance"}
+
+
+def test_large_answers_are_compressed(client):
+    answer = client.post("/api/runs", json=CANYON, headers={"accept-encoding": "gzip"})
+    assert answer.headers.get("content-encoding") == "gzip"
+
+
+@pytest.mark.parametrize("body,status,where", [
+    ({"landscape": {"id": "rosenbrock"}, "runs": [{"schedule": {"id": "cosine", "params": {"lr": 20}}}]}, 422,
+     ["body", "runs", 0, "schedule", "params", "lr"]),
+    ({"landscape": {"id": "rosenbrock"}, "runs": [{"nonsense": 1}]}, 422, ["body", "runs", 0, "nonsense"]),
+    ({"landscape": {"id": "rosenbrock"}, "steps": MAX_STEPS + 1, "runs": [{}]}, 422, ["body", "steps"]),
+    ({"landscape": {"id": "rosenbrock"}, "runs": [{}] * (MAX_RUNS + 1)}, 422, ["body", "runs"]),
+    ({"landscape": {"id": "everest"}, "runs": [{}]}, 422, ["body", "landscape", "id"]),
+])
+def test_bad_scenes_are_422_naming_the_field(client, body, status, where):
+    answer = client.post("/api/runs", json=body)
+    assert answer.status_code == status
+    assert where in [e["loc"] for e in answer.json()["detail"]]
+
+
+def test_malformed_json_is_400(client):
+    answer = client.post("/api/runs", content=b'{"landscape": ', headers={"content-type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_a_body_over_the_limit_is_413(client):
+    answer = client.post("/api/runs", content=b" " * (MAX_BODY_BYTES + 1), headers={"content-type": "application/json"})
+    assert answer.status_code == 413
+
+
+def test_mesh_for_any_parameters(client):
+    answer = client.get("/api/landscapes/rosenbrock/mesh", params={"n": 21, "a": -1.0, "b": 10})
+    assert answer.status_code == 200
+    mesh = answer.json()
+    assert len(mesh["x"]) == 21 and len(mesh["z"]) == 21 and len(mesh["z"][0]) == 21
+    assert mesh["z"][10][5] == pytest.approx((-1 - mesh["x"][5]) ** 2 + 10 * (mesh["y"][10] - mesh["x"][5] ** 2) ** 2)
+    default = client.get("/api/landscapes/rosenbrock/mesh", params={"n": 21}).json()
+    assert default["z"] != mesh["z"]
+
+
+@pytest.mark.parametrize("url,status", [
+    ("/api/landscapes/everest/mesh", 404),
+    ("/api/landscapes/rosenbrock/mesh?n=1", 422),
+    (f"/api/landscapes/rosenbrock/mesh?n={MAX_MESH + 1}", 422),
+    ("/api/landscapes/rosenbrock/mesh?a=9", 422),
+    ("/api/landscapes/rosenbrock/mesh?a=high", 422),
+    ("/api/landscapes/rosenbrock/mesh?zeta=1", 422),
+])
+def test_mesh_errors(client, url, status):
+    assert client.get(url).status_code == status
+
+
+def test_permalink_round_trip(client):
+    answer = client.post("/api/permalinks", json=CANYON).json()
+    assert answer["url"] == f"/?s={answer['token']}"
+    scene = client.get(f"/api/permalinks/{answer['token']}").json()
+    assert scene == client.post("/api/runs", json=CANYON).json()["scene"]
+
+
+@pytest.mark.parametrize("token,status", [
+    ("not$base64", 400),
+    (encode([1, 2, 3]), 422),
+    (encode({"landscape": {"id": "rosenbrock"}, "runs": [{"schedule": {"id": "nope"}}]}), 422),
+    ("A" * (MAX_TOKEN_LENGTH + 1), 413),
+])
+def test_bad_permalinks(client, token, status):
+    assert client.get(f"/api/permalinks/{token}").status_code == status
+    assert client.get("/api/runs/stream", params={"s": token}).status_code == status
+
+
+def read_events(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_stream_equals_post(client):
+    scene = {**CANYON, "steps": 5000, "runs": CANYON["runs"][:2] + [
+        {"optimizer": {"id": "momentum"}, "schedule": {"id": "constant", "params": {"lr": 0.5}}, "start": [-1.2, 1]}]}
+    token = client.post("/api/permalinks", json=scene).json()["token"]
+    with client.stream("GET", "/api/runs/stream", params={"s": token}) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = read_events("".join(stream.iter_text()))
+    posted = client.post("/api/runs", json=scene).json()["runs"]
+    assert events[-1][0] == "done" and [e for e, _ in events[:-1]] == ["chunk"] * (len(events) - 1)
+    assert len([e for e, data in events if e == "chunk" and data["run"] == 0]) == 3  # 5001 iterates in 2048s
+    for index, run in enumerate(posted):
+        chunks = [data for kind, data in events if kind == "chunk" and data["run"] == index]
+        for name in ("x", "y", "loss", "lr", "grad_norm", "step_norm"):
+            assert np.concatenate([c[name] for c in chunks]).tolist() == run[name], name
+        assert events[-1][1]["runs"][index] == {k: run[k] for k in ("status", "stopped_at", "summary")}
+    assert posted[2]["status"] != "ok"
+
+
+def test_openapi_documents_every_endpoint_and_error(client):
+    spec = client.get("/openapi.json").json()
+    for path, method in [("/api/runs", "post"), ("/api/runs/stream", "get"), ("/api/permalinks", "post"),
+                         ("/api/permalinks/{token}", "get"), ("/api/landscapes/{landscape_id}/mesh", "get")]:
+        responses = spec["paths"][path][method]["responses"]
+        assert {"400", "413", "422"} <= set(responses), (path, responses.keys())
+    assert "Scene" in spec["components"]["schemas"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_frontend_and_plotly_are_served_locally(client):
+    assert client.get("/").status_code == 200
+    plotly_js = client.get("/vendor/plotly.min.js")
+    assert plotly_js.status_code == 200 and b"plotly" in plotly_js.content[:2000].lower()
