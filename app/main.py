@@ -25,7 +25,7 @@ from . import __version__
 from .api import router
 from .catalog import MAX_BODY_BYTES
 
-FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
+FRONTEND = Path(os.environ.get("OPTISCAPE_FRONTEND", Path(__file__).resolve().parents[1] / "frontend"))
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 log = logging.getLogger("optiscape")
 WARM_UP = {"done": False, "seconds": None}
@@ -136,6 +136,6 @@ def create_app(warm: bool = True) -> FastAPI:
         return FileResponse(FRONTEND / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=FRONTEND), name="static")
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=3)
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=1)  # level 1: 8 ms, level 3: 24 ms on 900 kB of floats for 3% less
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     return app
