@@ -94,7 +94,9 @@ class Plan:
         runs = scene["runs"]
         self.learning_rates = learning_rate_tables(
             [(run["schedule"]["id"], run["schedule"]["params"]) for run in runs], self.steps)
-        self.groups: dict[tuple, list[int]] = {}  # (optimizer ids, plateau on) -> run indices
+        # (optimizer ids, plateau on) -> run indices. Runs with and without plateau share a compiled kernel but
+        # not a group: a run without plateau always takes the loop without it, whoever else is in the scene.
+        self.groups: dict[tuple, list[int]] = {}
         for i, run in enumerate(runs):
             key = (kernel_key(run["optimizer"]["id"], run["optimizer"]["params"]), plateau_of(run)["enabled"])
             self.groups.setdefault(key, []).append(i)
@@ -136,29 +138,27 @@ def _chunk_inputs(plan: Plan, indices: list[int], size: int, seeds, stds, start:
     if stop > start:
         lr[:len(indices), :stop - start] = plan.learning_rates[indices, start:stop]
     if np.any(stds > 0):
-        noise = kernels.noise_kernel(length, size)(seeds, np.uint32(start))
+        noise = np.zeros((size, length, 2))
+        for row in np.flatnonzero(stds > 0):
+            noise[row] = kernels.noise_kernel(length)(seeds[row], np.uint32(start))
     else:
         noise = kernels.zero_noise(size, length)
     return lr, noise
 
 
 def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int | None):
-    """Yield (start, records, tail) per chunk of one group: numpy arrays (runs, length) and (runs,).
-
-    Without plateau the kernel does not record the rate: it is the table's, filled in here.
-    """
+    """Yield (start, records, tail) per chunk of one group: numpy arrays (runs, length) and (runs,)."""
     key, with_plateau = group
     size, starts, inputs, seeds, stds = plan.group_arrays(indices)
     total = plan.steps + 1  # records 0..N: the last one only reports θ_N
     length = chunk_steps or bucket(total)
     carry = kernels.init_kernel(key, size)(starts, inputs.hyper)
-    advance = kernels.advance_kernel(plan.landscape, key, with_plateau, length, size)
+    advance = kernels.advance_kernel(plan.landscape, key, length, size)
+    use_plateau = np.asarray(with_plateau)
     for start in range(0, total, length):
         lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, start, length)
-        carry, records, tail = advance(plan.landscape_values, carry, inputs, lr, noise)
+        carry, records, tail = advance(plan.landscape_values, carry, inputs, lr, noise, use_plateau)
         records = {name: np.asarray(value) for name, value in records.items()}
-        if not with_plateau:
-            records["lr"] = lr
         yield start, records, {name: np.asarray(value) for name, value in tail.items()}
 
 

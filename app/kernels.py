@@ -1,8 +1,8 @@
 """The compiled trajectory kernels: pure functions from arrays to arrays, state in and state out.
 
-One kernel per (landscape, optimizer ids, plateau on/off, chunk length, run bucket); everything else (learning
-rates, hyperparameters, starts, clipping, noise, plateau options, landscape parameters) arrives as float64 arrays,
-so a new number never recompiles. `init` builds the carried state; `advance` runs `length` steps of every run
+One kernel per (landscape, optimizer ids, chunk length, run bucket); everything else (learning rates,
+hyperparameters, starts, clipping, noise, plateau options, landscape parameters) arrives as float64 arrays, so a
+new number never recompiles. `init` builds the carried state; `advance` runs `length` steps of every run
 (`lax.scan` over steps of a step vectorised over runs) and returns the new state and per-step records. A whole
 run is one `advance` over its step bucket; a stream is several `advance` calls over the same state, which gives
 the same numbers bit for bit.
@@ -11,14 +11,15 @@ Per step k and run (θ_k the iterate shown; for lookahead the slow weights, grad
 
     loss_k, g = f(θ_k), ∇f(θ_k)                      recorded: x_k, y_k, loss_k, ‖g‖
     g̃ = clip_by_global_norm(g + std·ξ_k, c)           ξ_k ~ N(0, I) from fold_in(key(seed), k)
-    s_k = plateau scale from loss_k                   (1 without plateau; recorded: η_k·s_k)
+    s_k = plateau scale from loss_k                   (1 without plateau)     recorded: η_k·s_k
     θ_{k+1} = θ_k + optax update with η = lr_k·s_k    recorded: ‖θ_{k+1} − θ_k‖
 
 After the loop the chunk also returns its `tail`: the iterate that starts the next chunk and its loss. The loop
 does nothing else: where a run stops (a non-finite or escaped iterate) is read off the records afterwards
-(`stop_index`), and the records are cut there. XLA:CPU pays per operation in a loop body, so every check kept
-out of the loop is time saved for every run and step; plateau, whose state machine alone costs more than the
-rest of the step, is compiled in only for the runs that use it.
+(`stops`), and the records are cut there. XLA:CPU pays per operation in a loop body, so every check kept out of
+the loop is time saved for every run and step. Plateau's state machine costs about 40% more per step; the
+kernel holds the loop twice, with and without it, and a group's `use_plateau` flag picks one at run time (one
+`lax.cond` per chunk, not per step), so choosing the plateau schedule compiles nothing either.
 """
 from __future__ import annotations
 
@@ -80,14 +81,15 @@ def init_kernel(key: tuple, runs: int):
 
 
 @lru_cache(maxsize=None)
-def advance_kernel(landscape: Landscape, key: tuple, with_plateau: bool, length: int, runs: int):
+def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int):
     """The jitted chunk function of one kernel group; see the module docstring.
 
-    Returns (carry, records, tail): records (runs, length) per field, tail (runs,) per field."""
+    `use_plateau` (a bool array) picks the loop with the plateau state machine. Returns (carry, records, tail):
+    records (runs, length) per field, tail (runs,) per field."""
     lookahead = key[0] == "lookahead"
     names = tuple(p.name for p in landscape.params)
 
-    def run_chunk(landscape_values, carry: Carry, inputs: RunInputs, lr, noise):
+    def run_chunk(with_plateau: bool, landscape_values, carry: Carry, inputs: RunInputs, lr, noise):
         q = dict(zip(names, landscape_values))
         f = lambda p: landscape.fn(p, q)
         value_and_grad = jax.value_and_grad(f)
@@ -109,8 +111,7 @@ def advance_kernel(landscape: Landscape, key: tuple, with_plateau: bool, length:
             shown = params.slow if lookahead else params
             record = {"x": point[0], "y": point[1], "loss": f(point) if lookahead else loss_g,
                       "grad_norm": norm2(g), "step_norm": norm2(shown - point)}
-            if with_plateau:
-                record["lr"] = rate
+            record["lr"] = rate
             if lookahead:
                 record["fast_x"], record["fast_y"] = grad_point[0], grad_point[1]
             return Carry(params, opt_state, plateau_state), record
@@ -122,22 +123,28 @@ def advance_kernel(landscape: Landscape, key: tuple, with_plateau: bool, length:
             tail["fast_x"], tail["fast_y"] = carry.params.fast[0], carry.params.fast[1]
         return carry, records, tail
 
-    def chunk(landscape_values, carry, inputs, lr, noise):
-        return jax.vmap(lambda *args: run_chunk(landscape_values, *args))(carry, inputs, lr, noise)
+    def chunk(landscape_values, carry, inputs, lr, noise, use_plateau):
+        def branch(with_plateau):
+            return lambda: jax.vmap(lambda *args: run_chunk(with_plateau, landscape_values, *args))(
+                carry, inputs, lr, noise)
+
+        return jax.lax.cond(use_plateau, branch(True), branch(False))
 
     return jax.jit(chunk)
 
 
 @lru_cache(maxsize=None)
-def noise_kernel(length: int, runs: int):
-    """ξ_k for k = offset .. offset+length−1 of each run: normal(fold_in(key(seed), k)), shape (runs, length, 2)."""
+def noise_kernel(length: int):
+    """ξ_k for k = offset .. offset+length−1 of one run: normal(fold_in(key(seed), k)), shape (length, 2).
+
+    One run at a time, so it compiles once per step bucket, whatever the number of runs."""
 
     def one(seed, offset):
         key = jax.random.key(seed)
         steps = offset + jnp.arange(length, dtype=jnp.uint32)
         return jax.vmap(lambda k: jax.random.normal(jax.random.fold_in(key, k), (2,), dtype=jnp.float64))(steps)
 
-    return jax.jit(lambda seeds, offset: jax.vmap(one, in_axes=(0, None))(seeds, offset))
+    return jax.jit(one)
 
 
 @lru_cache(maxsize=64)

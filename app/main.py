@@ -55,7 +55,8 @@ def warm_up() -> None:
     from .scene import normalise
 
     started = time.perf_counter()
-    for runs in ([{}], [{}] * 3, [{"optimizer": {"id": "adam"}}] * 2, [{"optimizer": {"id": "momentum"}}] * 5):
+    noisy = {"noise": {"std": 0.1, "seed": 0}}
+    for runs in ([noisy], [{}] * 3, [{"optimizer": {"id": "adam"}}] * 2, [{"optimizer": {"id": "momentum"}}] * 5):
         for steps in (500, 1000):
             run_scene(normalise({"landscape": {"id": "rosenbrock"}, "steps": steps, "runs": runs}))
     WARM_UP.update(done=True, seconds=time.perf_counter() - started)

@@ -127,11 +127,12 @@ def kernel_only(plan: Plan):
     length = bucket(plan.steps + 1)
     lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, 0, length)
     init = kernels.init_kernel(group[0], size)
-    advance = kernels.advance_kernel(plan.landscape, group[0], group[1], length, size)
+    advance = kernels.advance_kernel(plan.landscape, group[0], length, size)
+    use_plateau = np.asarray(group[1])
 
     def call():
         carry = init(starts_, inputs.hyper)
-        jax.block_until_ready(advance(plan.landscape_values, carry, inputs, lr, noise))
+        jax.block_until_ready(advance(plan.landscape_values, carry, inputs, lr, noise, use_plateau))
 
     return call
 
