@@ -69,7 +69,10 @@ def _optimizer(key: tuple, hyper: dict, lr):
     return OPTIMIZERS[key[0]].build(unflatten(key, hyper), lr)
 
 
-@lru_cache(maxsize=None)
+KERNEL_CACHE = 128  # compiled kernels kept (each a few MB at most): bounded whatever requests come
+
+
+@lru_cache(maxsize=KERNEL_CACHE)
 def init_kernel(key: tuple, runs: int):
     lookahead = key[0] == "lookahead"
 
@@ -80,7 +83,7 @@ def init_kernel(key: tuple, runs: int):
     return jax.jit(lambda starts, hyper: jax.vmap(one)(starts, hyper))
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=KERNEL_CACHE)
 def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int):
     """The jitted chunk function of one kernel group; see the module docstring.
 
@@ -133,7 +136,7 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int):
     return jax.jit(chunk)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=32)
 def noise_kernel(length: int):
     """ξ_k for k = offset .. offset+length−1 of one run: normal(fold_in(key(seed), k)), shape (length, 2).
 

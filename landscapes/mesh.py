@@ -22,7 +22,7 @@ from .landscape import Landscape
 from .params import resolve_params
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=64)
 def _mesh_kernel(landscape: Landscape, n: int):
     names = tuple(p.name for p in landscape.params)
     (x0, x1), (y0, y1) = landscape.domain

@@ -72,7 +72,7 @@ def _branch(schedule):
     return lambda vector, duration, k: schedule.fn(k, _unpack(schedule, vector), duration).astype(jnp.float64)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=32)
 def _table_kernel(length: int):
     branches = [_branch(s) for s in ORDER]
     k = jnp.arange(length, dtype=jnp.float64)
