@@ -21,6 +21,22 @@ from .schedules import SCHEDULES
 DEFAULT_STEPS = Scene.model_fields["steps"].default
 MAX_MESH = 401
 MAX_BODY_BYTES = 1_000_000
+PAGE_MESH_N = 80  # the grid the page asks for
+
+# What the page shows when opened without a link (and what the server warms up first).
+DEFAULT_SCENE = {
+    "version": 1,
+    "landscape": {"id": "rosenbrock", "params": {}},
+    "steps": 500,
+    "runs": [
+        {"label": "SGD, constant", "optimizer": {"id": "sgd", "params": {}},
+         "schedule": {"id": "constant", "params": {"lr": 0.0015}}, "start": [-2.0, 2.0]},
+        {"label": "momentum, cosine", "optimizer": {"id": "momentum", "params": {}},
+         "schedule": {"id": "cosine", "params": {"lr": 0.001}}, "start": [-2.0, 2.0]},
+        {"label": "Adam, constant", "optimizer": {"id": "adam", "params": {}},
+         "schedule": {"id": "constant", "params": {"lr": 0.1}}, "start": [-2.0, 2.0]},
+    ],
+}
 
 
 def describe(params: tuple[Param, ...], steps: int = DEFAULT_STEPS) -> list[dict]:
@@ -68,5 +84,7 @@ def catalog() -> dict:
             "noise": {"doc": "Gaussian noise of standard deviation std added to every gradient, seeded",
                       "std": {"min": 0, "max": 1e6, "default": 0.0}, "seed": {"min": 0, "max": 2**32 - 1, "default": 0}},
         },
+        "default_scene": DEFAULT_SCENE,
+        "page_mesh_n": PAGE_MESH_N,
         "presets": [],
     }

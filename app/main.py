@@ -51,10 +51,15 @@ def enable_compilation_cache() -> str | None:
 
 def warm_up() -> None:
     """Compile the kernels a first visitor is likely to need: the default scene's bucket, a few run buckets."""
+    from landscapes import LANDSCAPES, mesh
+
+    from .catalog import DEFAULT_SCENE, PAGE_MESH_N
     from .engine import run_scene
     from .scene import normalise
 
     started = time.perf_counter()
+    run_scene(normalise(DEFAULT_SCENE))  # what the page shows first
+    mesh(LANDSCAPES[DEFAULT_SCENE["landscape"]["id"]], {}, PAGE_MESH_N)
     noisy = {"noise": {"std": 0.1, "seed": 0}}
     for runs in ([noisy], [{}] * 3, [{"optimizer": {"id": "adam"}}] * 2, [{"optimizer": {"id": "momentum"}}] * 5):
         for steps in (500, 1000):

@@ -1,0 +1,294 @@
+// Wiring: catalog -> controls; scene -> URL -> server -> plots; timeline, summary, export, share.
+// State and api never touch the DOM; plots is the only file that calls Plotly.
+
+import * as api from "./api.js";
+import { sceneErrors, serverErrors } from "./catalog.js";
+import { renderControls, updateControls } from "./controls.js";
+import { runsCsv, runsJson, sceneJson } from "./export.js";
+import * as plots from "./plots.js";
+import * as state from "./state.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+// Plotly (4.8 MB) loads and parses while the catalog and the first scene are fetched and computed.
+const plotlyReady = new Promise((resolve, reject) => {
+  const script = document.createElement("script");
+  script.src = "/vendor/plotly.min.js";
+  script.onload = resolve;
+  script.onerror = () => reject(new Error("plotly.min.js did not load"));
+  document.head.append(script);
+});
+const views = { landscape: $("#view-landscape"), lr: $("#view-lr"), loss: $("#view-loss") };
+
+const app = {
+  catalog: null, scene: null, effective: null, results: [], done: null, mesh: null, meshKey: null,
+  step: null, mode: "surface", logLoss: true, logLr: false, selected: 0, playing: null, controller: null, generation: 0,
+};
+window.optiscape = app;  // for the browser tests and the curious
+
+function setStatus(status, text = "") {
+  document.body.dataset.status = status;
+  $("#status").textContent = text;
+}
+
+function model() {
+  const landscape = app.catalog.landscapes[app.scene.landscape.id];
+  // f*: the catalog's lowest minimum holds at the default parameters; otherwise the plot uses the lowest loss
+  const atDefaults = landscape.params.every((p) => (app.effective?.landscape.params[p.name] ?? p.default) === p.default);
+  const minima = landscape.critical_points.filter((p) => p.kind === "minimum").map((p) => p.value);
+  const target = atDefaults ? (minima.length ? Math.min(...minima) : landscape.infimum) : null;
+  return { mesh: app.mesh, landscape, scene: app.effective || app.scene, results: app.results, step: app.step,
+    mode: app.mode, logLoss: app.logLoss, logLr: app.logLr, steps: app.scene.steps, target: Number.isFinite(target) ? target : null };
+}
+
+let drawTimer = null;
+function scheduleDraw(delay = 60) {
+  if (drawTimer) return;
+  drawTimer = setTimeout(async () => {
+    drawTimer = null;
+    await draw();
+  }, delay);
+}
+
+async function draw() {
+  await plotlyReady;
+  if (!app.mesh) return;
+  const m = model();
+  await plots.renderAll(views, m);
+  plots.bindEvents(views, m, { onHoverStep: hoverStep, onPick: pickStart });
+}
+
+function hoverStep(k) {
+  if (app.playing || !app.done) return;
+  setStep(k);
+}
+
+function setStep(k) {
+  const steps = app.scene.steps;
+  app.step = k === null ? null : Math.max(0, Math.min(steps, k));
+  $("#timeline").value = app.step ?? steps;
+  $("#step-label").textContent = `step ${app.step ?? steps} / ${steps}`;
+  plots.setStep(views, model());
+}
+
+function pickStart(x, y) {
+  const round = (v) => +v.toPrecision(6);
+  change(state.setAt(app.scene, `runs.${app.selected}.start`, [round(x), round(y)]), { structural: true });
+}
+
+// Every edit goes through here: validate locally, write the URL, then ask the server.
+async function change(scene, { structural = false } = {}) {
+  app.changedAt = performance.now();
+  app.scene = scene;
+  if (structural) renderControls($("#controls"), app.catalog, app.scene, app.effective, app.selected, handlers);
+  const errors = sceneErrors(app.catalog, scene);
+  const unplaced = updateControls($("#controls"), scene, app.effective, errors);
+  if (errors.length) {
+    setStatus("invalid", unplaced.length ? unplaced.join("; ") : "Fix the highlighted fields.");
+    return;
+  }
+  await compute();
+}
+
+async function compute() {
+  const generation = ++app.generation;
+  app.controller?.abort();
+  app.controller = new AbortController();
+  stopPlaying();
+  const token = await state.tokenOf(app.scene);
+  history.replaceState(null, "", `?s=${token}`);
+  setStatus("computing", "computing…");
+  try {
+    // the scene's defaults, the surface and the runs are asked for at once
+    const meshKey = JSON.stringify(app.scene.landscape);
+    const mesh = meshKey === app.meshKey ? Promise.resolve(app.mesh) : api.getMesh(app.scene.landscape, app.catalog.page_mesh_n);
+    const effective = api.normalisedScene(token);
+    const results = app.scene.runs.map(() => null);
+    const streamed = api.streamRuns(token, (chunk) => {
+      if (generation !== app.generation) return;
+      appendChunk(results, chunk);
+      if (app.results === results) scheduleDraw();
+    }, app.controller.signal);
+    for (const pending of [mesh, streamed]) pending.catch(() => {});  // whichever fails first is reported below
+    app.effective = await effective;
+    if (generation !== app.generation) return;
+    app.mesh = await mesh;
+    app.meshKey = meshKey;
+    updateControls($("#controls"), app.scene, app.effective, []);
+    app.results = results;
+    $("#timeline").max = app.scene.steps;
+    app.done = null;
+    app.step = null;
+    const done = await streamed;
+    performance.mark("computed");
+    if (generation !== app.generation) return;
+    app.done = done;
+    done.runs.forEach((r, i) => Object.assign(app.results[i], r));
+    clearTimeout(drawTimer);
+    drawTimer = null;
+    await plotlyReady;
+    performance.mark("plotly");
+    await draw();
+    setStep(null);
+    renderSummary();
+    performance.mark("drawn");
+    app.lastUpdateMs = performance.now() - app.changedAt;
+    setStatus("ready", `${app.scene.runs.length} run${app.scene.runs.length > 1 ? "s" : ""} × ${app.scene.steps} steps in ${Math.round(app.lastUpdateMs)} ms`);
+  } catch (error) {
+    if (error?.name === "AbortError" || generation !== app.generation) return;
+    if (error?.status === 422) {
+      const unplaced = updateControls($("#controls"), app.scene, app.effective, serverErrors(error.detail));
+      setStatus("invalid", unplaced.join("; ") || "The server refused a field: see the highlighted controls.");
+    } else {
+      setStatus("error", `Error: ${error?.detail ?? error?.message ?? error}`);
+      console.warn(error);
+    }
+  }
+}
+
+function appendChunk(results, chunk) {
+  const current = results[chunk.run];
+  const fields = ["x", "y", "loss", "lr", "grad_norm", "step_norm", "fast_x", "fast_y"];
+  if (!current) {
+    results[chunk.run] = Object.fromEntries(fields.filter((f) => chunk[f]).map((f) => [f, chunk[f]]));
+  } else {
+    for (const f of fields) if (chunk[f]) current[f] = current[f].concat(chunk[f]);
+  }
+}
+
+function renderSummary() {
+  const body = $("#summary tbody");
+  body.replaceChildren();
+  const fmt = (v, digits = 4) => (v === null || v === undefined ? "–" : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(digits - 1) : (+v.toPrecision(digits)).toString());
+  app.effective.runs.forEach((run, i) => {
+    const result = app.results[i];
+    const summary = result.summary;
+    const status = result.status === "ok" ? "ok" : `${result.status} at step ${result.stopped_at}`;
+    const nearest = summary.nearest_minimum ? `${fmt(summary.distance_to_nearest_minimum)} (${summary.nearest_minimum.name || `(${fmt(summary.nearest_minimum.x, 3)}, ${fmt(summary.nearest_minimum.y, 3)})`})` : "–";
+    const row = document.createElement("tr");
+    const cells = [run.label, fmt(summary.final_loss, 6), fmt(summary.best_loss, 6), status, nearest,
+      summary.steps_to_tolerance ?? "never"];
+    const swatch = document.createElement("td");
+    swatch.innerHTML = `<span class="swatch" style="background:${run.colour}"></span>`;
+    row.append(swatch);
+    for (const text of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = String(text);
+      row.append(cell);
+    }
+    if (result.status !== "ok") row.classList.add("stopped");
+    body.append(row);
+  });
+  $("#summary caption").textContent = `Summary (tolerance ${app.effective.tolerance} on f − f*)`;
+}
+
+// Timeline: play / pause / step / scrub.
+function stopPlaying() {
+  if (app.playing) clearInterval(app.playing);
+  app.playing = null;
+  $("#play").textContent = "▶ play";
+  $("#play").setAttribute("aria-pressed", "false");
+}
+
+function togglePlay() {
+  if (app.playing) return stopPlaying();
+  if (!app.done) return;
+  if (app.step === null || app.step >= app.scene.steps) setStep(0);
+  $("#play").textContent = "❚❚ pause";
+  $("#play").setAttribute("aria-pressed", "true");
+  app.playing = setInterval(() => {
+    const next = (app.step ?? 0) + Number($("#speed").value);
+    if (next >= app.scene.steps) { setStep(app.scene.steps); stopPlaying(); } else setStep(next);
+  }, 50);
+}
+
+function download(name, content, type) {
+  const link = document.createElement("a");
+  link.href = typeof content === "string" && content.startsWith("data:") ? content : URL.createObjectURL(new Blob([content], { type }));
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+const handlers = {
+  set: (loc, value) => {
+    const structural = /\.(plateau|visible)$/.test(loc) || loc === "steps" || /parts\.\d+\.steps$/.test(loc);
+    let scene = state.setAt(app.scene, loc, value);
+    if (/^runs\.\d+\.start\.\d$/.test(loc) && value === undefined) scene = state.setAt(app.scene, loc, 0);
+    change(scene, { structural });
+  },
+  component: (loc, id) => {
+    if (loc === "landscape") return change(state.setLandscape(app.scene, app.catalog, id), { structural: true });
+    change(state.setComponent(app.scene, loc, id, app.catalog), { structural: true });
+  },
+  add: () => change(state.addRun(app.scene), { structural: true }),
+  duplicate: (i) => change(state.duplicateRun(app.scene, i), { structural: true }),
+  remove: (i) => { app.selected = Math.min(app.selected, app.scene.runs.length - 2); change(state.removeRun(app.scene, i), { structural: true }); },
+  select: (i) => { app.selected = i; document.querySelectorAll("fieldset.run").forEach((f) => f.classList.toggle("selected", Number(f.dataset.run) === i)); },
+  addPart: (i) => {
+    const parts = structuredClone(app.scene.runs[i].schedule.params.parts);
+    const lastSteps = Math.max(1, Math.floor(app.scene.steps / (parts.length + 1)));
+    parts[parts.length - 1].steps = lastSteps;
+    parts.push({ schedule: { id: "constant", params: {} } });
+    change(state.setAt(app.scene, `runs.${i}.schedule.params.parts`, parts), { structural: true });
+  },
+  removePart: (i, j) => {
+    const parts = structuredClone(app.scene.runs[i].schedule.params.parts);
+    parts.splice(j, 1);
+    delete parts[parts.length - 1].steps;
+    change(state.setAt(app.scene, `runs.${i}.schedule.params.parts`, parts), { structural: true });
+  },
+};
+
+function bindPage() {
+  $("#mode").addEventListener("click", () => {
+    app.mode = app.mode === "surface" ? "contour" : "surface";
+    $("#mode").textContent = app.mode === "surface" ? "contour view" : "3D view";
+    draw().then(() => setStep(app.step));
+  });
+  $("#log-loss").addEventListener("change", (e) => { app.logLoss = e.target.checked; draw().then(() => setStep(app.step)); });
+  $("#log-lr").addEventListener("change", (e) => { app.logLr = e.target.checked; draw().then(() => setStep(app.step)); });
+  $("#play").addEventListener("click", togglePlay);
+  $("#back").addEventListener("click", () => { stopPlaying(); setStep((app.step ?? app.scene.steps) - 1); });
+  $("#forward").addEventListener("click", () => { stopPlaying(); setStep((app.step ?? app.scene.steps) + 1); });
+  $("#timeline").addEventListener("input", (e) => { stopPlaying(); setStep(Number(e.target.value)); });
+  $("#share").addEventListener("click", async () => {
+    const url = location.href;
+    $("#share-url").value = url;
+    $("#share-url").hidden = false;
+    $("#share-url").select();
+    try { await navigator.clipboard.writeText(url); $("#share").textContent = "link copied"; } catch { $("#share").textContent = "copy the link"; }
+    setTimeout(() => { $("#share").textContent = "share"; }, 2000);
+  });
+  $("#export-png").addEventListener("click", async () => download("optiscape.png", await plots.toPng(views), "image/png"));
+  $("#export-csv").addEventListener("click", () => download("optiscape-runs.csv", runsCsv(app.effective, app.results), "text/csv"));
+  $("#export-json").addEventListener("click", () => download("optiscape-runs.json", runsJson(app.effective, app.results), "application/json"));
+  $("#export-scene").addEventListener("click", () => download("optiscape-scene.json", sceneJson(app.effective), "application/json"));
+  document.addEventListener("keydown", (e) => {
+    if (e.target.closest("input, select, textarea, button")) return;
+    if (e.key === " ") { e.preventDefault(); togglePlay(); }
+    if (e.key === "ArrowLeft") setStep((app.step ?? app.scene.steps) - 1);
+    if (e.key === "ArrowRight") setStep((app.step ?? app.scene.steps) + 1);
+  });
+}
+
+async function start() {
+  setStatus("loading", "loading…");
+  bindPage();
+  app.catalog = await api.getCatalog();
+  performance.mark("catalog");
+  let scene = null;
+  try {
+    scene = await state.sceneFromUrl(location.search);
+  } catch (error) {
+    setStatus("error", `The link's scene could not be read (${error.message}); showing the default scene.`);
+  }
+  app.scene = scene || state.defaultScene(app.catalog);
+  app.scene.runs.forEach((run, i) => { run.colour ??= state.PALETTE[i % state.PALETTE.length]; });
+  renderControls($("#controls"), app.catalog, app.scene, null, app.selected, handlers);
+  await change(app.scene);
+}
+
+window.addEventListener("error", (e) => setStatus("error", `Error: ${e.message}`));
+start();

@@ -1,0 +1,110 @@
+// The scene in the browser: a sparse scene (only what the user set; the server fills every default) and the
+// edits a user makes to it. The URL holds it as a permalink token. Pure: no DOM.
+
+import { decodeToken, encodeScene } from "./permalink.js";
+
+export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+  "#bcbd22", "#17becf"];
+
+// The page's default scene comes from the catalog (the server warms exactly that one up).
+export function defaultScene(catalog) {
+  const scene = structuredClone(catalog.default_scene);
+  scene.runs = scene.runs.map((run, i) => newRun(run, i));
+  return scene;
+}
+
+export function newRun(partial, index) {
+  return {
+    label: "",
+    optimizer: { id: "sgd", params: {} },
+    schedule: { id: "constant", params: {} },
+    clip_norm: null,
+    noise: { std: 0, seed: 0 },
+    colour: PALETTE[index % PALETTE.length],
+    visible: true,
+    ...structuredClone(partial),
+  };
+}
+
+const clone = (scene) => structuredClone(scene);
+
+export function addRun(scene) {
+  const next = clone(scene);
+  const last = next.runs[next.runs.length - 1];
+  next.runs.push(newRun({ start: last ? [...last.start] : [0, 0] }, next.runs.length));
+  return next;
+}
+
+export function duplicateRun(scene, index) {
+  const next = clone(scene);
+  const copy = structuredClone(next.runs[index]);
+  copy.colour = PALETTE[next.runs.length % PALETTE.length];
+  copy.label = copy.label ? `${copy.label} (copy)` : "";
+  next.runs.splice(index + 1, 0, copy);
+  return next;
+}
+
+export function removeRun(scene, index) {
+  const next = clone(scene);
+  if (next.runs.length > 1) next.runs.splice(index, 1);
+  return next;
+}
+
+// Set a value at a dotted path ("runs.0.schedule.params.lr"); undefined removes it (back to the default).
+export function setAt(scene, path, value) {
+  const next = clone(scene);
+  const parts = path.split(".");
+  let node = next;
+  for (const part of parts.slice(0, -1)) {
+    if (node[part] === undefined) node[part] = {};
+    node = node[part];
+  }
+  const last = parts[parts.length - 1];
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+  return next;
+}
+
+export function getAt(scene, path) {
+  return path.split(".").reduce((node, part) => (node === undefined || node === null ? undefined : node[part]), scene);
+}
+
+// Changing a component's id drops the parameters of the old one (they would be unknown to the new one),
+// except the base or peak rate, which is carried over under the new schedule's name for it (lr or max_lr).
+export function setComponent(scene, path, id, catalog) {
+  const old = getAt(scene, path) || {};
+  if (path.endsWith("optimizer")) {
+    return setAt(scene, path, { id, params: id === "lookahead" ? { inner: { id: "adam", params: {} } } : {} });
+  }
+  const rate = typeof old.params?.lr === "number" ? old.params.lr : old.params?.max_lr;
+  const carry = (scheduleId) => {
+    const names = new Set(catalog.schedules[scheduleId].params.map((p) => p.name));
+    const name = names.has("lr") ? "lr" : names.has("max_lr") ? "max_lr" : null;
+    return typeof rate === "number" && name ? { [name]: rate } : {};
+  };
+  if (id === "sequence") {
+    return setAt(scene, path, { id, params: { parts: [
+      { schedule: { id: "linear_warmup", params: carry("linear_warmup") }, steps: Math.max(1, Math.floor((scene.steps || 500) / 10)) },
+      { schedule: { id: "cosine", params: carry("cosine") } },
+    ] } });
+  }
+  return setAt(scene, path, { id, params: carry(id) });
+}
+
+export function setLandscape(scene, catalog, id) {
+  const next = clone(scene);
+  const landscape = catalog.landscapes[id];
+  next.landscape = { id, params: {} };
+  const starts = landscape.starts.map((s) => [s.x, s.y]);
+  next.runs.forEach((run, i) => { run.start = starts.length ? [...starts[0]] : [0, 0]; });
+  return next;
+}
+
+export async function tokenOf(scene) {
+  return encodeScene(scene);
+}
+
+export async function sceneFromUrl(search) {
+  const token = new URLSearchParams(search).get("s");
+  return token ? decodeToken(token) : null;
+}

@@ -1,0 +1,193 @@
+"""The real page in headless Debian Chromium (Playwright) against the real server: what a user sees and does.
+
+Screenshots go to test-artifacts/ (not in git)."""
+import csv
+import io
+import os
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from browser import ARGS, CHROMIUM
+from server import ROOT, serving
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not os.path.exists(CHROMIUM):
+    pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the CI script does)", pytrace=False)
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    with serving(env={"OPTISCAPE_JAX_CACHE": str(tmp_path_factory.mktemp("jax"))}) as base:
+        deadline = time.monotonic() + 120
+        while not httpx.get(base + "/api/health").json()["warm"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.expected_console = set()  # exact messages a test provokes on purpose
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+    assert [p for p in problems if p not in page.expected_console] == [], problems
+
+
+def ready(page):
+    page.wait_for_selector("body[data-status=ready]", timeout=60_000)
+
+
+def settle(page, action):
+    """Do something that recomputes, and wait for the new picture."""
+    page.evaluate("document.body.dataset.status = 'stale'")
+    action()
+    ready(page)
+
+
+def traces(page, view):
+    return page.evaluate(f"document.getElementById('{view}').data.map(t => ({{type: t.type, x: t.x, y: t.y}}))")
+
+
+def test_the_page_draws_all_three_views(page, url):
+    page.goto(url + "/")
+    ready(page)
+    landscape = traces(page, "view-landscape")
+    assert landscape[0]["type"] == "surface" and [t["type"] for t in landscape[1:4]] == ["scatter3d"] * 3
+    lr, loss = traces(page, "view-lr"), traces(page, "view-loss")
+    assert len(lr) == 3 and all(len(t["y"]) == 500 for t in lr)
+    assert len(loss) == 3 and all(len(t["y"]) == 501 for t in loss)
+    assert page.locator("#summary tbody tr").count() == 3
+    assert page.locator("#controls select[data-loc='runs.0.schedule.id']").input_value() == "constant"
+
+
+def test_changing_a_schedule_changes_the_lr_curve(page, url):
+    page.goto(url + "/")
+    ready(page)
+    before = traces(page, "view-lr")[0]["y"]
+    settle(page, lambda: page.select_option("select[data-loc='runs.0.schedule.id']", "step"))
+    after = traces(page, "view-lr")[0]["y"]
+    assert before[0] == after[0] and after[100] == pytest.approx(after[0] / 2) and after[499] < after[0] / 10
+    # a parameter typed in a generated control is used, and its step_size default follows T/5
+    settle(page, lambda: page.fill("input[data-loc='runs.0.schedule.params.gamma']", "0.25") or
+           page.press("input[data-loc='runs.0.schedule.params.gamma']", "Enter"))
+    assert traces(page, "view-lr")[0]["y"][100] == pytest.approx(after[0] / 4)
+    assert page.locator("input[data-loc='runs.0.schedule.params.step_size']").get_attribute("placeholder") == "100"
+
+
+def test_adding_duplicating_and_removing_runs(page, url):
+    page.goto(url + "/")
+    ready(page)
+    settle(page, lambda: page.click("#add-run"))
+    assert len(traces(page, "view-lr")) == 4 and page.locator("#summary tbody tr").count() == 4
+    settle(page, lambda: page.click("fieldset[data-run='1'] button[title=duplicate]"))
+    assert len(traces(page, "view-loss")) == 5
+    assert traces(page, "view-loss")[2]["y"] == traces(page, "view-loss")[1]["y"]
+    settle(page, lambda: page.click("fieldset[data-run='0'] button[title=remove]"))
+    assert len(traces(page, "view-loss")) == 4
+
+
+def test_clicking_the_contour_sets_the_selected_runs_start(page, url):
+    page.goto(url + "/")
+    ready(page)
+    page.click("fieldset[data-run='1'] input[type=radio]")
+    page.click("#mode")
+    page.wait_for_function("document.getElementById('view-landscape').data[0].type === 'contour'")
+    box = page.locator("#view-landscape .nsewdrag").bounding_box()
+    settle(page, lambda: page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25))
+    start = page.evaluate("window.optiscape.scene.runs[1].start")
+    assert start[0] == pytest.approx(1.0, abs=0.05) and start[1] == pytest.approx(2.0, abs=0.05)
+    assert float(page.input_value("input[data-loc='runs.1.start.0']")) == start[0]
+    assert page.evaluate("window.optiscape.results[1].x[0]") == start[0]
+    assert page.evaluate("window.optiscape.scene.runs[0].start") == [-2, 2]
+
+
+def test_the_url_reproduces_the_scene_and_its_numbers(page, browser, url):
+    page.goto(url + "/")
+    ready(page)
+    entries = page.evaluate("history.length")
+    settle(page, lambda: page.select_option("select[data-loc='runs.2.optimizer.id']", "yogi"))
+    settle(page, lambda: page.select_option("select[data-loc='landscape.id']", "peaks"))
+    link = page.url
+    assert "?s=" in link and page.evaluate("history.length") == entries  # replaced, not piled up
+    results = page.evaluate("window.optiscape.results.map(r => r.loss)")
+    other = browser.new_context().new_page()
+    other.goto(link)
+    ready(other)
+    assert other.evaluate("window.optiscape.effective") == page.evaluate("window.optiscape.effective")
+    assert other.evaluate("window.optiscape.results.map(r => r.loss)") == results
+    assert other.locator("select[data-loc='landscape.id']").input_value() == "peaks"
+    other.context.close()
+
+
+def test_export_csv_holds_every_step(page, url):
+    page.goto(url + "/")
+    ready(page)
+    page.click("details.export summary")
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text())))
+    assert len(rows) == 3 * 501 and rows[0]["step"] == "0" and rows[0]["x"] == "-2"
+    assert float(rows[500]["loss"]) == page.evaluate("window.optiscape.results[0].loss[500]")
+    with page.expect_download() as info:
+        page.click("#export-png")
+    assert Path(info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bad_values_are_shown_next_to_their_control(page, url):
+    page.goto(url + "/")
+    ready(page)
+    lr = "input[data-loc='runs.0.schedule.params.lr']"
+    page.fill(lr, "20")
+    page.press(lr, "Enter")
+    page.wait_for_selector("body[data-status=invalid]")
+    assert page.get_attribute(lr, "aria-invalid") == "true"
+    assert page.text_content("[data-error-for='runs.0.schedule.params.lr']") == "must be in (0, 10], got 20"
+    # a rule only the server knows (base_lr ≤ max_lr) comes back as a 422 and lands next to its control; the
+    # browser itself logs the 422 answer, which the page handled
+    page.expected_console.add("Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
+    page.fill(lr, "0.001")
+    page.press(lr, "Enter")
+    ready(page)
+    page.select_option("select[data-loc='runs.0.schedule.id']", "triangular")
+    ready(page)
+    base = "input[data-loc='runs.0.schedule.params.base_lr']"
+    page.fill(base, "5")
+    page.press(base, "Enter")
+    page.wait_for_selector("body[data-status=invalid]")
+    assert "at most max_lr" in page.text_content("[data-error-for='runs.0.schedule.params.base_lr']")
+
+
+def test_timeline_plays_steps_and_hover_highlights(page, url):
+    page.goto(url + "/")
+    ready(page)
+    page.click("#play")
+    page.wait_for_function("window.optiscape.step !== null && window.optiscape.step > 20")
+    page.click("#play")
+    stopped = page.evaluate("window.optiscape.step")
+    time.sleep(0.3)
+    assert page.evaluate("window.optiscape.step") == stopped
+    marker = page.evaluate("document.getElementById('view-landscape').data.filter(t => t.meta === 'step-marker')[0]")
+    assert marker["x"][0] == page.evaluate(f"window.optiscape.results[0].x[{stopped}]")
+    assert page.evaluate("document.getElementById('view-lr').layout.shapes[0].x0") == stopped
+    page.focus("#timeline")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("window.optiscape.step") == stopped - 1
