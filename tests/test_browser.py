@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.permalink import encode
 from browser import ARGS, CHROMIUM
 from server import ROOT, serving
 
@@ -191,3 +192,18 @@ def test_timeline_plays_steps_and_hover_highlights(page, url):
     page.focus("#timeline")
     page.keyboard.press("ArrowLeft")
     assert page.evaluate("window.optiscape.step") == stopped - 1
+
+
+def test_paths_appear_while_a_long_scene_streams_and_stops_are_marked(page, url):
+    scene = {"landscape": {"id": "rosenbrock"}, "steps": 40000, "runs": [
+        {"optimizer": {"id": "sgd"}, "schedule": {"id": "cosine", "params": {"lr": 1e-3}}, "start": [-1.5, 2]},
+        {"optimizer": {"id": "momentum"}, "schedule": {"id": "constant", "params": {"lr": 0.01}}, "start": [-1.5, 2]}]}
+    page.goto(f"{url}/?s={encode(scene)}")
+    ready(page)
+    assert page.evaluate("window.optiscape.partialDraws") > 0
+    assert len(traces(page, "view-loss")[0]["y"]) == 40001
+    stopped = page.evaluate("window.optiscape.results[1]")
+    assert stopped["status"] in ("diverged", "escaped")
+    cross = page.evaluate("document.getElementById('view-landscape').data.find(t => t.meta === 'stopped')")
+    assert cross["x"] == [stopped["x"][-1]] and cross["text"] == [f"{stopped['status']} at {stopped['stopped_at']}"]
+    assert f"{stopped['status']} at step {stopped['stopped_at']}" in page.text_content("#summary tbody tr:nth-child(2)")

@@ -22,7 +22,7 @@ const views = { landscape: $("#view-landscape"), lr: $("#view-lr"), loss: $("#vi
 
 const app = {
   catalog: null, scene: null, effective: null, results: [], done: null, mesh: null, meshKey: null,
-  step: null, mode: "surface", logLoss: true, logLr: false, selected: 0, playing: null, controller: null, generation: 0,
+  step: null, mode: "surface", logLoss: true, logLr: false, partialDraws: 0, selected: 0, playing: null, controller: null, generation: 0,
 };
 window.optiscape = app;  // for the browser tests and the curious
 
@@ -53,6 +53,7 @@ function scheduleDraw(delay = 60) {
 async function draw() {
   await plotlyReady;
   if (!app.mesh) return;
+  if (!app.done && app.results.some((r) => r)) app.partialDraws += 1;  // paths drawn while the stream goes on
   const m = model();
   await plots.renderAll(views, m);
   plots.bindEvents(views, m, { onHoverStep: hoverStep, onPick: pickStart });
@@ -107,7 +108,7 @@ async function compute() {
     const streamed = api.streamRuns(token, (chunk) => {
       if (generation !== app.generation) return;
       appendChunk(results, chunk);
-      if (app.results === results) scheduleDraw();
+      if (app.results === results) scheduleDraw(400);  // a 3D redraw is costly: a few per second at most
     }, app.controller.signal);
     for (const pending of [mesh, streamed]) pending.catch(() => {});  // whichever fails first is reported below
     app.effective = await effective;

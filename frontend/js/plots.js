@@ -81,6 +81,16 @@ export function landscapeFigure(model) {
         marker: { color: run.colour, size: 10, line: { color: "#000", width: 1.5 } }, showlegend: false, meta: "step-marker" });
     }
   }
+  const stopped = runs.filter(({ result }) => result.status && result.status !== "ok");
+  if (stopped.length) {
+    const last = ({ result }) => result.x.length - 1;
+    const trace = { mode: "markers+text", x: stopped.map((r) => r.result.x[last(r)]), y: stopped.map((r) => r.result.y[last(r)]),
+      text: stopped.map(({ result }) => `${result.status} at ${result.stopped_at}`), textposition: "top center",
+      marker: { symbol: "x", size: mode === "surface" ? 6 : 12, color: stopped.map(({ run }) => run.colour),
+        line: { color: "#000", width: 1 } }, hoverinfo: "text", showlegend: false, meta: "stopped" };
+    if (mode === "surface") data.push({ ...trace, type: "scatter3d", z: stopped.map((r) => t.f(r.result.loss[last(r)])) });
+    else data.push({ ...trace, type: "scatter" });
+  }
   const [[x0, x1], [y0, y1]] = landscape.domain;
   const layout = {
     title: { text: landscape.title, font: { size: 13 } },
