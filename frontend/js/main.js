@@ -51,9 +51,9 @@ function scheduleDraw(delay = 60) {
 }
 
 async function draw() {
+  if (app.mesh && !app.done && app.results.some((r) => r)) app.partialDraws += 1;  // drawn while streaming
   await plotlyReady;
   if (!app.mesh) return;
-  if (!app.done && app.results.some((r) => r)) app.partialDraws += 1;  // paths drawn while the stream goes on
   const m = model();
   await plots.renderAll(views, m);
   plots.bindEvents(views, m, { onHoverStep: hoverStep, onPick: pickStart });
@@ -107,8 +107,11 @@ async function compute() {
     const results = app.scene.runs.map(() => null);
     const streamed = api.streamRuns(token, (chunk) => {
       if (generation !== app.generation) return;
+      const first = !results.some((r) => r);
       appendChunk(results, chunk);
-      if (app.results === results) scheduleDraw(400);  // a 3D redraw is costly: a few per second at most
+      if (app.results !== results) return;
+      if (first && app.mesh) draw();  // the first slice at once, then a few redraws per second (3D is costly)
+      else scheduleDraw(400);
     }, app.controller.signal);
     for (const pending of [mesh, streamed]) pending.catch(() => {});  // whichever fails first is reported below
     app.effective = await effective;
@@ -120,6 +123,7 @@ async function compute() {
     $("#timeline").max = app.scene.steps;
     app.done = null;
     app.step = null;
+    if (results.some((r) => r)) draw();  // slices that came before the surface: draw them now
     const done = await streamed;
     performance.mark("computed");
     if (generation !== app.generation) return;
