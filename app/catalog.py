@@ -15,6 +15,7 @@ from landscapes.params import Param, defaults
 
 from .optimizers import OPTIMIZERS
 from .permalink import MAX_TOKEN_LENGTH
+from .presets import FAMILIES, PRESETS
 from .scene import LIMITS, PLATEAU_OPTION_PARAMS, Scene
 from .schedules import SCHEDULES
 
@@ -86,5 +87,6 @@ def catalog() -> dict:
         },
         "default_scene": DEFAULT_SCENE,
         "page_mesh_n": PAGE_MESH_N,
-        "presets": [],
+        "presets": [preset.as_dict() for preset in PRESETS.values()],
+        "families": FAMILIES,
     }

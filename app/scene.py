@@ -25,6 +25,7 @@ from landscapes import LANDSCAPES
 from landscapes.params import Param, ParamErrors, resolve_params
 
 from .optimizers import OPTIMIZERS, resolve_optimizer
+from .presets import PRESETS
 from .schedules import SCHEDULES
 from .schedules.piecewise import PLATEAU_PARAMS
 
@@ -88,6 +89,8 @@ class Scene(BaseModel):
     steps: int = Field(500, ge=1, le=MAX_STEPS)
     tolerance: float = Field(1e-3, gt=0, le=1e9, description="loss gap to the lowest minimum for steps_to_tolerance")
     runs: list[Run] = Field(min_length=1, max_length=MAX_RUNS)
+    preset: str | None = Field(None, max_length=64, description="the teaching preset this scene comes from (its "
+                               "explanation is shown with it); null: none")
 
     @model_validator(mode="after")
     def normalise(self) -> "Scene":
@@ -116,6 +119,9 @@ class Scene(BaseModel):
             values = resolve(("landscape", "params"), landscape.params, self.landscape.params, None)
             if values is not None:
                 self.landscape.params = values
+
+        if self.preset is not None and self.preset not in PRESETS:
+            fail(("preset",), f"unknown preset {self.preset!r}; one of: {', '.join(PRESETS)}", self.preset)
 
         if len(self.runs) * self.steps > MAX_RUN_STEPS:
             fail(("steps",), f"runs × steps must be at most {MAX_RUN_STEPS}, got {len(self.runs)} × {self.steps}",

@@ -207,3 +207,25 @@ def test_paths_appear_while_a_long_scene_streams_and_stops_are_marked(page, url)
     cross = page.evaluate("document.getElementById('view-landscape').data.find(t => t.meta === 'stopped')")
     assert cross["x"] == [stopped["x"][-1]] and cross["text"] == [f"{stopped['status']} at {stopped['stopped_at']}"]
     assert f"{stopped['status']} at step {stopped['stopped_at']}" in page.text_content("#summary tbody tr:nth-child(2)")
+
+
+def test_a_preset_opens_with_its_explanation_and_stays_live(page, url):
+    page.goto(url + "/")
+    ready(page)
+    page.wait_for_function("document.querySelectorAll('#families .chart .main-svg').length >= 5")
+    assert page.evaluate("[...document.querySelectorAll('#families .chart')].map(c => c.data.length)") == [1, 3, 3, 3, 3]
+    settle(page, lambda: page.click("button[data-preset=saddle_line]"))
+    assert page.is_visible("#preset-box") and "Saddles" in page.text_content("#preset-title")
+    assert "1e−6" in page.text_content("#preset-text")
+    labels = page.evaluate("window.optiscape.effective.runs.map(r => r.label)")
+    statuses = dict(zip(labels, page.evaluate("window.optiscape.results.map(r => r.status)")))
+    assert statuses["Yogi"] == "escaped" and statuses["SGD"] == "ok"
+    assert page.evaluate("window.optiscape.results[0].y.every(v => v === 0)")
+    link = page.url
+    settle(page, lambda: page.select_option("select[data-loc='runs.0.optimizer.id']", "yogi"))  # still live
+    assert page.evaluate("window.optiscape.results[0].status") == "escaped" and page.url != link
+    other = page.context.new_page()
+    other.goto(link)
+    ready(other)
+    assert other.is_visible("#preset-box") and other.evaluate("window.optiscape.scene.preset") == "saddle_line"
+    other.close()

@@ -15,6 +15,13 @@ export async function getMesh(landscape, n = 80) {
   return answer.json();
 }
 
+export async function postRuns(scene) {
+  const answer = await fetch("/api/runs", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify(scene) });
+  if (!answer.ok) throw await failure(answer);
+  return answer.json();
+}
+
 // The normalised scene a token holds (every default filled), or a thrown {status, detail}.
 export async function normalisedScene(token) {
   const answer = await fetch(`/api/permalinks/${token}`);

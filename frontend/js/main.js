@@ -81,6 +81,7 @@ function pickStart(x, y) {
 async function change(scene, { structural = false } = {}) {
   app.changedAt = performance.now();
   app.scene = scene;
+  renderPresetBox();
   if (structural) renderControls($("#controls"), app.catalog, app.scene, app.effective, app.selected, handlers);
   const errors = sceneErrors(app.catalog, scene);
   const unplaced = updateControls($("#controls"), scene, app.effective, errors);
@@ -247,6 +248,7 @@ const handlers = {
 };
 
 function bindPage() {
+  $("#preset-close").addEventListener("click", () => change(state.setAt(app.scene, "preset", null)));
   $("#mode").addEventListener("click", () => {
     app.mode = app.mode === "surface" ? "contour" : "surface";
     $("#mode").textContent = app.mode === "surface" ? "contour view" : "3D view";
@@ -278,6 +280,79 @@ function bindPage() {
   });
 }
 
+function renderPresetBox() {
+  const preset = app.catalog.presets.find((p) => p.id === app.scene.preset);
+  $("#preset-box").hidden = !preset;
+  if (!preset) return;
+  $("#preset-title").textContent = preset.title;
+  $("#preset-text").replaceChildren(...preset.explanation.map((sentence) => {
+    const p = document.createElement("p");
+    p.textContent = sentence;
+    return p;
+  }));
+}
+
+function openPreset(preset) {
+  const scene = state.defaultScene({ default_scene: preset.scene });
+  app.selected = 0;
+  change(scene, { structural: true });
+  window.scrollTo({ top: 0, behavior: "smooth" });
+}
+
+function renderGallery() {
+  const gallery = $("#gallery");
+  gallery.replaceChildren();
+  for (const preset of app.catalog.presets) {
+    const card = document.createElement("article");
+    card.className = "card";
+    const title = document.createElement("h3");
+    title.textContent = preset.title;
+    const teaser = document.createElement("p");
+    teaser.textContent = preset.teaser;
+    const tag = document.createElement("span");
+    tag.className = "tag";
+    tag.textContent = preset.claims;
+    const open = document.createElement("button");
+    open.type = "button";
+    open.textContent = "open";
+    open.dataset.preset = preset.id;
+    open.setAttribute("aria-label", `open the preset ${preset.title}`);
+    open.addEventListener("click", () => openPreset(preset));
+    card.append(title, teaser, tag, open);
+    gallery.append(card);
+  }
+}
+
+// The five families, each with the learning-rate curves of a few of its schedules (η0 = 0.1, T = 500).
+async function renderFamilies() {
+  const families = app.catalog.families;
+  const runs = families.flatMap((f) => f.schedules.map((id) => {
+    const names = new Set(app.catalog.schedules[id].params.map((p) => p.name));
+    const params = names.has("lr") ? { lr: 0.1 } : { max_lr: 0.1 };
+    return { label: id, schedule: { id, params }, start: [0, 0] };
+  }));
+  const answer = await api.postRuns({ landscape: { id: "quadratic" }, steps: 500, runs });
+  const box = $("#families");
+  box.replaceChildren();
+  let index = 0;
+  for (const family of families) {
+    const card = document.createElement("div");
+    card.className = "family";
+    const title = document.createElement("h3");
+    title.textContent = family.title;
+    const text = document.createElement("p");
+    text.textContent = family.text;
+    const chart = document.createElement("div");
+    chart.className = "chart";
+    chart.dataset.family = family.family;
+    card.append(title, text, chart);
+    box.append(card);
+    const curves = family.schedules.map((id) => ({ name: app.catalog.schedules[id].title, lr: answer.runs[index++].lr }));
+    await plotlyReady;
+    await plots.drawCurves(chart, curves);
+  }
+}
+
 async function start() {
   setStatus("loading", "loading…");
   bindPage();
@@ -292,7 +367,9 @@ async function start() {
   app.scene = scene || state.defaultScene(app.catalog);
   app.scene.runs.forEach((run, i) => { run.colour ??= state.PALETTE[i % state.PALETTE.length]; });
   renderControls($("#controls"), app.catalog, app.scene, null, app.selected, handlers);
+  renderGallery();
   await change(app.scene);
+  renderFamilies().catch((error) => console.warn("schedule families:", error));
 }
 
 window.addEventListener("error", (e) => setStatus("error", `Error: ${e.message}`));

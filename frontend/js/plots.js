@@ -224,3 +224,12 @@ export async function toPng(views) {
   })));
   return canvas.toDataURL("image/png");
 }
+
+// A small chart of learning-rate curves (the schedule families section).
+export function drawCurves(div, curves) {
+  const data = curves.map((c) => ({ type: "scatter", mode: "lines", x: c.lr.map((_, k) => k), y: c.lr, name: c.name,
+    line: { width: 2 } }));
+  return Plotly.react(div, data, { font: FONT, margin: { l: 40, r: 8, t: 8, b: 24 }, showlegend: true,
+    legend: { orientation: "h", x: 0, y: -0.18, yanchor: "top", font: { size: 11 } }, xaxis: { title: { text: "" } },
+    yaxis: { rangemode: "tozero" }, paper_bgcolor: "rgba(0,0,0,0)" }, { displayModeBar: false, responsive: true });
+}
