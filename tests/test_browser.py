@@ -212,6 +212,7 @@ def test_paths_appear_while_a_long_scene_streams_and_stops_are_marked(page, url)
 def test_a_preset_opens_with_its_explanation_and_stays_live(page, url):
     page.goto(url + "/")
     ready(page)
+    page.locator("#families").scroll_into_view_if_needed()
     page.wait_for_function("document.querySelectorAll('#families .chart .main-svg').length >= 5")
     assert page.evaluate("[...document.querySelectorAll('#families .chart')].map(c => c.data.length)") == [1, 3, 3, 3, 3]
     settle(page, lambda: page.click("button[data-preset=saddle_line]"))

@@ -369,7 +369,13 @@ async function start() {
   renderControls($("#controls"), app.catalog, app.scene, null, app.selected, handlers);
   renderGallery();
   await change(app.scene);
-  renderFamilies().catch((error) => console.warn("schedule families:", error));
+  // below the fold: drawn when it comes into view, so it never competes with the first picture
+  const observer = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    observer.disconnect();
+    renderFamilies().catch((error) => console.warn("schedule families:", error));
+  });
+  observer.observe($("#families"));
 }
 
 window.addEventListener("error", (e) => setStatus("error", `Error: ${e.message}`));
