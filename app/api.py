@@ -18,7 +18,8 @@ from landscapes.params import ParamErrors, resolve_params
 from .catalog import MAX_MESH, catalog
 from .engine import run_scene, stream_scene
 from .permalink import MAX_TOKEN_LENGTH, TokenError, decode, encode
-from .scene import Scene, normalise
+from . import explore
+from .scene import BasinRequest, RangeTestRequest, Scene, SeedsRequest, SweepRequest, normalise
 
 COMPUTE_SLOTS = anyio.CapacityLimiter(2)  # one scene per core
 
@@ -151,3 +152,30 @@ def post_permalink(scene: Scene) -> ORJSONResponse:
 @router.get("/permalinks/{token}", responses=ERRORS, summary="The normalised scene a permalink holds")
 def get_permalink(token: str) -> ORJSONResponse:
     return ORJSONResponse(scene_of_token(token))
+
+
+async def _compute(function, *args) -> ORJSONResponse:
+    return ORJSONResponse(await anyio.to_thread.run_sync(function, *args, limiter=COMPUTE_SLOTS))
+
+
+@router.post("/basins", responses=ERRORS, summary="Basin map: where one run ends from every start of an n x n grid")
+async def post_basins(request: BasinRequest) -> ORJSONResponse:
+    return await _compute(explore.basin_map, request.scene.model_dump(), request.run, request.n)
+
+
+@router.post("/sweeps", responses=ERRORS,
+             summary="Sweep one or two numbers of a run (rate, schedule or optimizer parameter, start, clipping, noise)")
+async def post_sweeps(request: SweepRequest) -> ORJSONResponse:
+    axes = [request.x.spec()] + ([request.y.spec()] if request.y else [])
+    return await _compute(explore.sweep, request.scene.model_dump(), request.run, axes)
+
+
+@router.post("/range-test", responses=ERRORS, summary="Smith's LR range test with suggested cyclical bounds")
+async def post_range_test(request: RangeTestRequest) -> ORJSONResponse:
+    return await _compute(explore.range_test, request.scene.model_dump(), request.run, request.min_lr,
+                          request.max_lr, request.steps, request.mode)
+
+
+@router.post("/seeds", responses=ERRORS, summary="One noisy run over several seeds: mean and spread, every path")
+async def post_seeds(request: SeedsRequest) -> ORJSONResponse:
+    return await _compute(explore.seed_bands, request.scene.model_dump(), request.run, request.seeds)

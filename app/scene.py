@@ -254,3 +254,143 @@ def upgrade(data: Any) -> Any:
 def error_lines(error: ValidationError) -> list[str]:
     """One readable line per problem: `runs.0.schedule.params.lr: must be in (0, 10], got 20`."""
     return [f"{'.'.join(str(p) for p in e['loc']) or 'scene'}: {e['msg']}" for e in error.errors()]
+
+
+# ---- requests beyond a scene: basin maps, sweeps, range test, seed bands (app/explore.py) ----
+
+MAX_BASIN_N = 256
+MAX_GRID_WORK = 256 * 256 * 1000  # cells x steps of one grid request (about 2 s on 2 cores)
+MAX_AXIS_VALUES = 64
+MAX_SEEDS = 64
+MAX_RANGE_TEST_STEPS = 20_000
+SWEEP_PARAMS = ("schedule.params.<name>", "optimizer.params.<name>", "optimizer.params.inner.params.<name>",
+                "start.0", "start.1", "clip_norm", "noise.std")
+LIMITS.update(max_basin_n=MAX_BASIN_N, max_grid_cells_x_steps=MAX_GRID_WORK, max_sweep_axis_values=MAX_AXIS_VALUES,
+              max_seeds=MAX_SEEDS, max_range_test_steps=MAX_RANGE_TEST_STEPS)
+
+
+def _fail(errors: list, loc: tuple, message: str, value: Any = None):
+    errors.append(InitErrorDetails(type=PydanticCustomError("invalid", "{message}", {"message": message}), loc=loc,
+                                   input=value))
+
+
+class RunRequest(BaseModel):
+    """One run of a scene, picked by its index."""
+
+    model_config = STRICT
+    scene: Scene
+    run: int = Field(0, ge=0, description="index of the run in scene.runs")
+
+    def _check_run(self, errors: list):
+        if self.run >= len(self.scene.runs):
+            _fail(errors, ("run",), f"must be below the number of runs ({len(self.scene.runs)}), got {self.run}",
+                  self.run)
+
+
+class BasinRequest(RunRequest):
+    n: int = Field(64, ge=4, le=MAX_BASIN_N, description="grid size: n x n starts over the plot domain")
+
+    @model_validator(mode="after")
+    def check(self):
+        errors: list = []
+        self._check_run(errors)
+        if self.n * self.n * self.scene.steps > MAX_GRID_WORK:
+            _fail(errors, ("n",), f"n² × steps must be at most {MAX_GRID_WORK}, got {self.n}² × {self.scene.steps}",
+                  self.n)
+        if errors:
+            raise ValidationError.from_exception_data("BasinRequest", errors)
+        return self
+
+
+class Axis(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+    param: str = Field(description="what varies: " + ", ".join(SWEEP_PARAMS))
+    values: list[float] | None = Field(None, min_length=1, max_length=MAX_AXIS_VALUES)
+    start: float | None = Field(None, alias="from")
+    stop: float | None = Field(None, alias="to")
+    n: int = Field(16, ge=2, le=MAX_AXIS_VALUES)
+    scale: str = Field("linear", pattern="^(linear|log)$")
+
+    @model_validator(mode="after")
+    def check(self):
+        if self.values is None and (self.start is None or self.stop is None):
+            raise ValueError("give either values or from and to")
+        if self.scale == "log" and self.values is None and (self.start <= 0 or self.stop <= 0):
+            raise ValueError("a log axis needs from and to above 0")
+        return self
+
+    def spec(self) -> dict:
+        return {"param": self.param, "values": self.values, "from": self.start, "to": self.stop, "n": self.n,
+                "scale": self.scale}
+
+
+class SweepRequest(RunRequest):
+    x: Axis
+    y: Axis | None = None
+
+    @model_validator(mode="after")
+    def check(self):
+        from .explore import axis_values, set_path
+
+        errors: list = []
+        self._check_run(errors)
+        if errors:
+            raise ValidationError.from_exception_data("SweepRequest", errors)
+        run = self.scene.runs[self.run].model_dump()
+        axes = [("x", self.x)] + ([("y", self.y)] if self.y else [])
+        cells = 1
+        for name, axis in axes:
+            path = axis.param
+            allowed = (path.startswith(("schedule.params.", "optimizer.params.")) and "parts" not in path) or \
+                path in ("start.0", "start.1", "clip_norm", "noise.std")
+            if not allowed or path.endswith(".inner"):
+                _fail(errors, (name, "param"), f"cannot be swept; one of: {', '.join(SWEEP_PARAMS)}", path)
+                continue
+            values = axis_values(axis.spec())
+            cells *= len(values)
+            for i, value in enumerate(values):  # every value is checked exactly as a scene would be
+                try:
+                    Scene.model_validate({**self.scene.model_dump(), "runs": [set_path(run, path, float(value))]})
+                except ValidationError as e:
+                    for err in e.errors():
+                        _fail(errors, (name, "values", i), f"{path} = {value:g}: {err['msg']}", float(value))
+                    break
+        if cells * self.scene.steps > MAX_GRID_WORK:
+            _fail(errors, ("x", "n"), f"cells × steps must be at most {MAX_GRID_WORK}", cells)
+        if errors:
+            raise ValidationError.from_exception_data("SweepRequest", errors)
+        return self
+
+
+class RangeTestRequest(RunRequest):
+    min_lr: float = Field(1e-5, gt=0, le=10)
+    max_lr: float = Field(1.0, gt=0, le=10)
+    steps: int = Field(500, ge=10, le=MAX_RANGE_TEST_STEPS)
+    mode: str = Field("exponential", pattern="^(linear|exponential)$")
+
+    @model_validator(mode="after")
+    def check(self):
+        errors: list = []
+        self._check_run(errors)
+        if self.max_lr <= self.min_lr:
+            _fail(errors, ("max_lr",), f"must be above min_lr ({self.min_lr:g}), got {self.max_lr:g}", self.max_lr)
+        if errors:
+            raise ValidationError.from_exception_data("RangeTestRequest", errors)
+        return self
+
+
+class SeedsRequest(RunRequest):
+    seeds: int = Field(8, ge=2, le=MAX_SEEDS)
+
+    @model_validator(mode="after")
+    def check(self):
+        errors: list = []
+        self._check_run(errors)
+        if not errors and self.scene.runs[self.run].noise.std == 0:
+            _fail(errors, ("scene", "runs", self.run, "noise", "std"), "must be above 0: seeds differ only by noise",
+                  0.0)
+        if self.seeds * self.scene.steps > MAX_RUN_STEPS:
+            _fail(errors, ("seeds",), f"seeds × steps must be at most {MAX_RUN_STEPS}", self.seeds)
+        if errors:
+            raise ValidationError.from_exception_data("SeedsRequest", errors)
+        return self

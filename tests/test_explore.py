@@ -1,0 +1,128 @@
+"""Basin maps, sweeps, the LR range test and seed bands: checked against individually computed runs."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app import explore
+from app.engine import run_scene
+from app.main import create_app
+from app.scene import normalise
+
+ROOT = Path(__file__).resolve().parents[1]
+PEAKS = normalise({"landscape": {"id": "peaks"}, "steps": 300, "runs": [
+    {"optimizer": {"id": "momentum"}, "schedule": {"id": "cosine", "params": {"lr": 0.01}}, "start": [0, 1.5]}]})
+
+
+def test_basin_map_agrees_with_individual_runs_at_sampled_cells():
+    n = 24
+    grid = explore.basin_map(PEAKS, 0, n)
+    names = [m["name"] for m in grid["minima"]]
+    rng = np.random.default_rng(1)
+    for i, j in rng.integers(0, n, size=(12, 2)):
+        start = [float(grid["x"][j]), float(grid["y"][i])]
+        single = run_scene(normalise({**PEAKS, "runs": [{**PEAKS["runs"][0], "start": start}]}))[0]
+        code = grid["basin"][i][j]
+        if single.status != "ok":
+            assert code == {"diverged": -1, "escaped": -2}[single.status]
+        elif code >= 0:
+            assert single.summary["nearest_minimum"]["name"] == names[code]
+            assert np.isclose(grid["final_loss"][i][j], single.summary["final_loss"], rtol=1e-9, atol=1e-12)
+        assert grid["steps_to_tolerance"][i][j] == (single.summary["steps_to_tolerance"] if
+                                                   single.summary["steps_to_tolerance"] is not None else -1)
+    assert set(np.unique(grid["basin"])) >= {0, 1, 2}  # G, L and S all have a basin
+
+
+def test_sweep_cells_equal_the_runs_they_stand_for():
+    axes = [{"param": "schedule.params.lr", "values": None, "from": 1e-3, "to": 0.05, "n": 5, "scale": "log"},
+            {"param": "optimizer.params.momentum", "values": [0.0, 0.9], "from": None, "to": None, "n": 2,
+             "scale": "linear"}]
+    out = explore.sweep(PEAKS, 0, axes)
+    lrs = np.geomspace(1e-3, 0.05, 5)
+    assert out["final_loss"].shape == (2, 5)
+    for i, momentum in enumerate([0.0, 0.9]):
+        for j, lr in enumerate(lrs):
+            run = {**PEAKS["runs"][0], "optimizer": {"id": "momentum", "params": {"momentum": momentum}},
+                   "schedule": {"id": "cosine", "params": {"lr": float(lr)}}}
+            single = run_scene(normalise({**PEAKS, "runs": [run]}))[0]
+            assert out["status"][i][j] == single.status
+            if single.status == "ok":
+                assert np.isclose(out["final_loss"][i][j], single.summary["final_loss"], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("kappa", [5.0, 20.0, 50.0, 200.0])
+@pytest.mark.parametrize("mode", ["exponential", "linear"])
+def test_range_test_finds_the_stability_limit_of_a_quadratic(kappa, mode):
+    scene = normalise({"landscape": {"id": "quadratic", "params": {"kappa": kappa, "theta": 0.3}}, "steps": 500,
+                       "runs": [{"start": [-2.5, 1.5]}]})
+    suggestion = explore.range_test(scene, 0, 1e-4, 1.0, 500, mode)["suggestion"]
+    limit = 2 / kappa  # plain GD on a quadratic is stable for η < 2/λ_max
+    assert limit / 2 <= suggestion["max_lr"] <= limit * 2
+    assert suggestion["base_lr"] == pytest.approx(suggestion["max_lr"] / 4)
+
+
+def test_seed_bands_summarise_the_seeds():
+    scene = normalise({"landscape": {"id": "peaks"}, "steps": 200, "runs": [
+        {"noise": {"std": 3.0, "seed": 0}, "schedule": {"id": "constant", "params": {"lr": 0.01}}, "start": [0, 1.5]}]})
+    bands = explore.seed_bands(scene, 0, 6)
+    singles = [run_scene(normalise({**scene, "runs": [{**scene["runs"][0], "noise": {"std": 3.0, "seed": s}}]}))[0]
+               for s in range(6)]
+    losses = np.stack([s.loss for s in singles])
+    np.testing.assert_allclose(bands["mean_loss"], losses.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(bands["std_loss"], losses.std(0), rtol=1e-9, atol=1e-15)
+    assert [p["x"][-1] for p in bands["paths"]] == [s.x[-1] for s in singles]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app(warm=False)) as c:
+        yield c
+
+
+def test_explore_endpoints_and_their_422s(client):
+    scene = {"landscape": {"id": "himmelblau"}, "steps": 100, "runs": [{"schedule": {"id": "constant", "params": {"lr": 0.01}}}]}
+    basins = client.post("/api/basins", json={"scene": scene, "n": 8})
+    assert basins.status_code == 200 and len(basins.json()["basin"]) == 8
+    sweep = client.post("/api/sweeps", json={"scene": scene, "x": {"param": "schedule.params.lr", "from": 0.001,
+                                                                   "to": 0.02, "n": 4, "scale": "log"}})
+    assert sweep.status_code == 200 and len(sweep.json()["final_loss"][0]) == 4
+    assert client.post("/api/range-test", json={"scene": scene}).status_code == 200
+    noisy = {**scene, "runs": [{**scene["runs"][0], "noise": {"std": 1.0, "seed": 0}}]}
+    assert client.post("/api/seeds", json={"scene": noisy, "seeds": 3}).status_code == 200
+    bad = [
+        ("/api/basins", {"scene": scene, "n": 999}, ["body", "n"]),
+        ("/api/basins", {"scene": scene, "run": 3}, ["body", "run"]),
+        ("/api/basins", {"scene": {**scene, "steps": 5000}, "n": 256}, ["body", "n"]),
+        ("/api/sweeps", {"scene": scene, "x": {"param": "schedule.params.lr", "values": [0.01, 20]}},
+         ["body", "x", "values", 1]),
+        ("/api/sweeps", {"scene": scene, "x": {"param": "landscape.params.a", "values": [1]}}, ["body", "x", "param"]),
+        ("/api/sweeps", {"scene": scene, "x": {"param": "schedule.params.lr"}}, ["body", "x"]),
+        ("/api/range-test", {"scene": scene, "min_lr": 0.1, "max_lr": 0.01}, ["body", "max_lr"]),
+        ("/api/seeds", {"scene": scene, "seeds": 4}, ["body", "scene", "runs", 0, "noise", "std"]),
+    ]
+    for path, body, loc in bad:
+        answer = client.post(path, json=body)
+        assert answer.status_code == 422, (path, answer.text)
+        assert loc in [e["loc"] for e in answer.json()["detail"]], (path, answer.json())
+
+
+def test_grid_kernels_shard_across_devices_with_identical_results(tmp_path):
+    """Two CPU devices (XLA_FLAGS) must give the same basin map, bit for bit, as one."""
+    script = (
+        "import json, sys, jax; from app.scene import normalise; from app import explore;"
+        "s = normalise(json.loads(sys.argv[1])); g = explore.basin_map(s, 0, 16);"
+        "print(json.dumps({'devices': jax.device_count(), 'basin': g['basin'].tolist(),"
+        " 'loss': [repr(v) for v in g['final_loss'].ravel()]}))")
+    outputs = []
+    for flags in ("", "--xla_force_host_platform_device_count=2"):
+        done = subprocess.run([sys.executable, "-c", script, json.dumps(PEAKS)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "XLA_FLAGS": flags})
+        assert done.returncode == 0, done.stderr[-2000:]
+        outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert [o["devices"] for o in outputs] == [1, 2]
+    assert outputs[0]["basin"] == outputs[1]["basin"] and outputs[0]["loss"] == outputs[1]["loss"]
