@@ -94,6 +94,63 @@ def cmd_open(args) -> int:
     return 0
 
 
+def _axis(text: str) -> dict:
+    """PARAM:FROM:TO:N[:log] or PARAM=V1,V2,..."""
+    if "=" in text:
+        param, values = text.split("=", 1)
+        return {"param": param, "values": [float(v) for v in values.split(",")]}
+    parts = text.split(":")
+    if len(parts) not in (4, 5):
+        raise ValueError(f"axis {text!r}: write PARAM:FROM:TO:N[:log] or PARAM=V1,V2,...")
+    axis = {"param": parts[0], "from": float(parts[1]), "to": float(parts[2]), "n": int(parts[3])}
+    if len(parts) == 5:
+        axis["scale"] = parts[4]
+    return axis
+
+
+def cmd_explore(args) -> int:
+    """basins / sweep / range-test / seeds: the same answers as the matching POST /api/... endpoints."""
+    from . import explore
+    from .scene import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest, error_lines
+
+    try:
+        text = sys.stdin.buffer.read() if args.scene == "-" else Path(args.scene).read_bytes()
+        scene = orjson.loads(text)
+    except OSError as e:
+        return _fail(f"cannot read {args.scene}: {e.strerror}")
+    except orjson.JSONDecodeError as e:
+        return _fail(f"{args.scene} is not valid JSON: {e}")
+    body = {"scene": scene, "run": args.run}
+    try:
+        if args.command == "basins":
+            request = BasinRequest.model_validate({**body, "n": args.n})
+            answer = explore.basin_map(request.scene.model_dump(), request.run, request.n)
+        elif args.command == "sweep":
+            axes = {"x": _axis(args.x), **({"y": _axis(args.y)} if args.y else {})}
+            request = SweepRequest.model_validate({**body, **axes})
+            specs = [request.x.spec()] + ([request.y.spec()] if request.y else [])
+            answer = explore.sweep(request.scene.model_dump(), request.run, specs)
+        elif args.command == "range-test":
+            request = RangeTestRequest.model_validate({**body, "min_lr": args.min_lr, "max_lr": args.max_lr,
+                                                      "steps": args.steps, "mode": args.mode})
+            answer = explore.range_test(request.scene.model_dump(), request.run, request.min_lr, request.max_lr,
+                                        request.steps, request.mode)
+        else:
+            request = SeedsRequest.model_validate({**body, "seeds": args.seeds})
+            answer = explore.seed_bands(request.scene.model_dump(), request.run, request.seeds)
+    except ValidationError as e:
+        lines = error_lines(e)
+        return _fail(lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""))
+    except ValueError as e:
+        return _fail(str(e))
+    payload = to_json(answer)
+    if args.out:
+        Path(args.out).write_bytes(payload)
+    else:
+        sys.stdout.buffer.write(payload + b"\n")
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -115,6 +172,27 @@ def parser() -> argparse.ArgumentParser:
     open_ = sub.add_parser("open", help="print the scene a permalink holds")
     open_.add_argument("token", help="a token or a URL with ?s=TOKEN")
     open_.set_defaults(func=cmd_open)
+    for name, doc in [("basins", "basin map: where a run ends from every start of an n x n grid"),
+                      ("sweep", "vary one or two numbers of a run over a grid"),
+                      ("range-test", "Smith's LR range test with suggested cyclical bounds"),
+                      ("seeds", "one noisy run over several seeds: mean, spread and paths")]:
+        command = sub.add_parser(name, help=doc)
+        command.add_argument("scene", help="scene JSON file (- for standard input)")
+        command.add_argument("--run", type=int, default=0, help="index of the run")
+        command.add_argument("--out", help="write here instead of standard output")
+        command.set_defaults(func=cmd_explore)
+        if name == "basins":
+            command.add_argument("--n", type=int, default=64, help="grid size (n x n starts)")
+        if name == "sweep":
+            command.add_argument("--x", required=True, help="PARAM:FROM:TO:N[:log] or PARAM=V1,V2,...")
+            command.add_argument("--y", help="a second axis, same form")
+        if name == "range-test":
+            command.add_argument("--min-lr", type=float, default=1e-5)
+            command.add_argument("--max-lr", type=float, default=1.0)
+            command.add_argument("--steps", type=int, default=500)
+            command.add_argument("--mode", choices=("linear", "exponential"), default="exponential")
+        if name == "seeds":
+            command.add_argument("--seeds", type=int, default=8)
     serve = sub.add_parser("serve", help="the app on http://HOST:PORT (API, docs and frontend)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

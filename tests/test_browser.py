@@ -230,3 +230,37 @@ def test_a_preset_opens_with_its_explanation_and_stays_live(page, url):
     ready(other)
     assert other.is_visible("#preset-box") and other.evaluate("window.optiscape.scene.preset") == "saddle_line"
     other.close()
+
+
+def explore(page, tab):
+    page.click(f"#explore [data-tab={tab}]")
+    page.evaluate("document.body.dataset.explore = 'stale'")
+    page.click("#explore-go")
+    page.wait_for_selector("body[data-explore=ready]", timeout=120_000)
+
+
+def test_explore_basins_sweep_range_test_and_seeds(page, url):
+    scene = {"landscape": {"id": "peaks"}, "steps": 300, "runs": [
+        {"optimizer": {"id": "momentum"}, "schedule": {"id": "constant", "params": {"lr": 0.01}}, "start": [0, 1.5],
+         "noise": {"std": 2.0, "seed": 0}}]}
+    page.goto(f"{url}/?s={encode(scene)}")
+    ready(page)
+    page.locator("#explore").scroll_into_view_if_needed()
+    explore(page, "basins")
+    heatmap = page.evaluate("document.getElementById('explore-plot').data[0]")
+    assert heatmap["type"] == "heatmap" and len(heatmap["z"]) == 32
+    explore(page, "sweep")
+    curve = page.evaluate("document.getElementById('explore-plot').data[0]")
+    assert curve["type"] == "scatter" and len(curve["x"]) == 16
+    settle(page, lambda: page.evaluate(
+        "document.getElementById('explore-plot').emit('plotly_click', {points: [{x: 0.02, y: 1}]})"))
+    runs = page.evaluate("window.optiscape.effective.runs")
+    assert len(runs) == 2 and runs[1]["schedule"]["params"]["lr"] == 0.02
+    explore(page, "range")
+    assert "suggested: base_lr" in page.text_content("#explore-status")
+    settle(page, lambda: page.click("#use-bounds"))
+    schedule = page.evaluate("window.optiscape.effective.runs[0].schedule")
+    assert schedule["id"] == "triangular" and schedule["params"]["base_lr"] < schedule["params"]["max_lr"]
+    explore(page, "seeds")
+    assert page.is_visible("#explore-plot-2")
+    assert len(page.evaluate("document.getElementById('explore-plot-2').data")) == 1 + 8

@@ -63,3 +63,23 @@ def test_open_prints_the_scene_of_a_permalink():
     assert scene["landscape"]["id"] == "saddle2" and scene["runs"][0]["start"] == [2.0, 0.0]
     bad = optiscape("open", "%%%")
     assert bad.returncode == 2 and "base64url" in bad.stderr
+
+
+def test_explore_commands_answer_like_the_api(tmp_path):
+    basins = optiscape("basins", "examples/canyon.json", "--n", "6")
+    assert basins.returncode == 0, basins.stderr
+    assert len(json.loads(basins.stdout)["basin"]) == 6
+    sweep = optiscape("sweep", "examples/canyon.json", "--x", "schedule.params.lr:0.001:0.02:3:log",
+                      "--y", "clip_norm=0.5,1")
+    assert sweep.returncode == 0, sweep.stderr
+    assert np_shape(json.loads(sweep.stdout)["final_loss"]) == (2, 3)
+    test = optiscape("range-test", "examples/canyon.json", "--steps", "100")
+    assert test.returncode == 0 and "max_lr" in json.loads(test.stdout)["suggestion"]
+    bad = optiscape("sweep", "examples/canyon.json", "--x", "schedule.params.lr=0.01,30")
+    assert bad.returncode == 2 and "x.values.1" in bad.stderr and bad.stderr.count("\n") == 1
+    seeds = optiscape("seeds", "examples/canyon.json")
+    assert seeds.returncode == 2 and "noise.std" in seeds.stderr
+
+
+def np_shape(rows):
+    return (len(rows), len(rows[0]))

@@ -22,6 +22,13 @@ export async function postRuns(scene) {
   return answer.json();
 }
 
+export async function postJson(path, body, signal) {
+  const answer = await fetch(path, { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify(body), signal });
+  if (!answer.ok) throw await failure(answer);
+  return answer.json();
+}
+
 // The normalised scene a token holds (every default filled), or a thrown {status, detail}.
 export async function normalisedScene(token) {
   const answer = await fetch(`/api/permalinks/${token}`);

@@ -231,7 +231,7 @@ const handlers = {
   add: () => change(state.addRun(app.scene), { structural: true }),
   duplicate: (i) => change(state.duplicateRun(app.scene, i), { structural: true }),
   remove: (i) => { app.selected = Math.min(app.selected, app.scene.runs.length - 2); change(state.removeRun(app.scene, i), { structural: true }); },
-  select: (i) => { app.selected = i; document.querySelectorAll("fieldset.run").forEach((f) => f.classList.toggle("selected", Number(f.dataset.run) === i)); },
+  select: (i) => { app.selected = i; if (app.effective) renderExploreForm(); document.querySelectorAll("fieldset.run").forEach((f) => f.classList.toggle("selected", Number(f.dataset.run) === i)); },
   addPart: (i) => {
     const parts = structuredClone(app.scene.runs[i].schedule.params.parts);
     const lastSteps = Math.max(1, Math.floor(app.scene.steps / (parts.length + 1)));
@@ -353,6 +353,148 @@ async function renderFamilies() {
   }
 }
 
+// ---- Explore the selected run: basin map, sweep, LR range test, seeds ----
+
+const EXPLORE = { tab: "basins", busy: null };
+
+function field(label, attrs) {
+  const wrapper = document.createElement("label");
+  wrapper.textContent = label;
+  const input = document.createElement(attrs.options ? "select" : "input");
+  for (const [name, value] of Object.entries(attrs)) if (name !== "options") input.setAttribute(name, value);
+  for (const option of attrs.options || []) {
+    const o = document.createElement("option");
+    o.value = option;
+    o.textContent = option;
+    input.append(o);
+  }
+  wrapper.append(input);
+  return wrapper;
+}
+
+function sweepable() {
+  const run = app.effective.runs[app.selected];
+  const numeric = (params, prefix) => Object.entries(params || {}).filter(([, v]) => typeof v === "number").map(([k]) => prefix + k);
+  return [...numeric(run.schedule.params, "schedule.params."), ...numeric(run.optimizer.params, "optimizer.params."),
+    ...numeric(run.optimizer.params.inner?.params, "optimizer.params.inner.params."), "start.0", "start.1", "clip_norm",
+    "noise.std"];
+}
+
+function renderExploreForm() {
+  const form = $("#explore-form");
+  form.replaceChildren();
+  const add = (...nodes) => form.append(...nodes);
+  const tab = EXPLORE.tab;
+  if (tab === "basins") add(field("grid n × n", { name: "n", options: ["32", "64", "128", "256"] }));
+  if (tab === "sweep") {
+    const params = sweepable();
+    add(field("x: parameter", { name: "x_param", options: params }), field("from", { name: "x_from", type: "number", step: "any", value: "0.001" }),
+      field("to", { name: "x_to", type: "number", step: "any", value: "0.1" }), field("n", { name: "x_n", type: "number", value: "16", min: 2, max: 64 }),
+      field("scale", { name: "x_scale", options: ["log", "linear"] }),
+      field("y: parameter", { name: "y_param", options: ["none", ...params] }), field("from", { name: "y_from", type: "number", step: "any", value: "0" }),
+      field("to", { name: "y_to", type: "number", step: "any", value: "0.95" }), field("n", { name: "y_n", type: "number", value: "8", min: 2, max: 64 }),
+      field("scale", { name: "y_scale", options: ["linear", "log"] }));
+  }
+  if (tab === "range") {
+    add(field("min η", { name: "min_lr", type: "number", step: "any", value: "0.00001" }),
+      field("max η", { name: "max_lr", type: "number", step: "any", value: "1" }),
+      field("steps", { name: "steps", type: "number", value: "500", min: 10 }), field("ramp", { name: "mode", options: ["exponential", "linear"] }));
+  }
+  if (tab === "seeds") add(field("seeds", { name: "seeds", type: "number", value: "8", min: 2, max: 64 }));
+  const go = document.createElement("button");
+  go.type = "submit";
+  go.id = "explore-go";
+  go.textContent = "compute";
+  add(go);
+  if (tab === "range") {
+    for (const [id, text] of [["use-bounds", "use these bounds (triangular)"], ["use-one-cycle", "use max for 1cycle"]]) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.id = id;
+      b.textContent = text;
+      b.disabled = !EXPLORE.range;
+      add(b);
+    }
+    $("#use-bounds").addEventListener("click", () => setSchedule({ id: "triangular", params: { base_lr: EXPLORE.range.suggestion.base_lr, max_lr: EXPLORE.range.suggestion.max_lr } }));
+    $("#use-one-cycle").addEventListener("click", () => setSchedule({ id: "one_cycle", params: { max_lr: EXPLORE.range.suggestion.one_cycle_max_lr } }));
+  }
+}
+
+function setSchedule(schedule) {
+  const round = (v) => +v.toPrecision(4);
+  const params = Object.fromEntries(Object.entries(schedule.params).map(([k, v]) => [k, round(v)]));
+  change(state.setAt(app.scene, `runs.${app.selected}.schedule`, { id: schedule.id, params }), { structural: true });
+}
+
+async function runExplore(event) {
+  event.preventDefault();
+  if (!app.effective) return;
+  const data = Object.fromEntries(new FormData($("#explore-form")));
+  const body = { scene: app.effective, run: app.selected };
+  const target = model().target ?? Math.min(...app.results.flatMap((r) => r.loss));
+  const views = [$("#explore-plot"), $("#explore-plot-2")];
+  $("#explore-status").textContent = "computing…";
+  document.body.dataset.explore = "computing";
+  try {
+    await plotlyReady;
+    const started = performance.now();
+    if (EXPLORE.tab === "basins") {
+      const grid = await api.postJson("/api/basins", { ...body, n: Number(data.n) });
+      views[1].hidden = true;
+      await plots.drawBasins(views[0], grid);
+      views[0].removeAllListeners?.("plotly_click");
+      views[0].on("plotly_click", (e) => { const p = e.points?.[0]; if (p) pickStart(p.x, p.y); });
+      $("#explore-status").textContent = `${data.n}² starts in ${Math.round(performance.now() - started)} ms`;
+    } else if (EXPLORE.tab === "sweep") {
+      const axis = (p) => ({ param: data[`${p}_param`], from: Number(data[`${p}_from`]), to: Number(data[`${p}_to`]), n: Number(data[`${p}_n`]), scale: data[`${p}_scale`] });
+      const request = { ...body, x: axis("x"), ...(data.y_param !== "none" ? { y: axis("y") } : {}) };
+      const out = await api.postJson("/api/sweeps", request);
+      views[1].hidden = true;
+      await plots.drawSweep(views[0], out, target, [request.x.scale === "log", request.y?.scale === "log"]);
+      views[0].removeAllListeners?.("plotly_click");
+      views[0].on("plotly_click", (e) => {
+        const p = e.points?.[0];
+        if (!p) return;
+        let scene = state.duplicateRun(app.scene, app.selected);
+        const set = (param, value) => { scene = state.setAt(scene, `runs.${app.selected + 1}.${param}`, +Number(value).toPrecision(6)); };
+        set(request.x.param, p.x);
+        if (request.y) set(request.y.param, p.y);
+        scene = state.setAt(scene, `runs.${app.selected + 1}.label`, `${request.x.param.split(".").pop()} = ${(+p.x).toPrecision(3)}` + (request.y ? `, ${request.y.param.split(".").pop()} = ${(+p.y).toPrecision(3)}` : ""));
+        change(scene, { structural: true });
+      });
+      $("#explore-status").textContent = `${out.final_loss.flat().length} runs in ${Math.round(performance.now() - started)} ms`;
+    } else if (EXPLORE.tab === "range") {
+      EXPLORE.range = await api.postJson("/api/range-test", { ...body, min_lr: Number(data.min_lr), max_lr: Number(data.max_lr), steps: Number(data.steps), mode: data.mode });
+      views[1].hidden = true;
+      await plots.drawRangeTest(views[0], EXPLORE.range);
+      const s = EXPLORE.range.suggestion;
+      renderExploreForm();
+      $("#explore-status").textContent = `suggested: base_lr ${s.base_lr.toPrecision(3)}, max_lr ${s.max_lr.toPrecision(3)} (the loss is lowest at η = ${s.lowest_loss_lr.toPrecision(3)})`;
+    } else {
+      const bands = await api.postJson("/api/seeds", { ...body, seeds: Number(data.seeds) });
+      views[1].hidden = false;
+      await plots.drawSeeds(views[0], views[1], bands, app.mesh, app.effective.runs[app.selected].colour);
+      $("#explore-status").textContent = `${data.seeds} seeds in ${Math.round(performance.now() - started)} ms`;
+    }
+    document.body.dataset.explore = "ready";
+  } catch (error) {
+    const detail = error?.detail;
+    $("#explore-status").textContent = Array.isArray(detail) ? detail.map((e) => `${e.loc.slice(1).join(".")}: ${e.msg}`).join("; ") : `Error: ${detail ?? error}`;
+    document.body.dataset.explore = "error";
+  }
+}
+
+function bindExplore() {
+  for (const tab of document.querySelectorAll("#explore [role=tab]")) {
+    tab.addEventListener("click", () => {
+      EXPLORE.tab = tab.dataset.tab;
+      for (const t of document.querySelectorAll("#explore [role=tab]")) t.setAttribute("aria-selected", String(t === tab));
+      renderExploreForm();
+    });
+  }
+  $("#explore-form").addEventListener("submit", runExplore);
+}
+
 async function start() {
   setStatus("loading", "loading…");
   bindPage();
@@ -368,7 +510,9 @@ async function start() {
   app.scene.runs.forEach((run, i) => { run.colour ??= state.PALETTE[i % state.PALETTE.length]; });
   renderControls($("#controls"), app.catalog, app.scene, null, app.selected, handlers);
   renderGallery();
+  bindExplore();
   await change(app.scene);
+  renderExploreForm();
   // below the fold: drawn when it comes into view, so it never competes with the first picture
   const observer = new IntersectionObserver((entries) => {
     if (!entries.some((e) => e.isIntersecting)) return;

@@ -233,3 +233,88 @@ export function drawCurves(div, curves) {
     legend: { orientation: "h", x: 0, y: -0.18, yanchor: "top", font: { size: 11 } }, xaxis: { title: { text: "" } },
     yaxis: { rangemode: "tozero" }, paper_bgcolor: "rgba(0,0,0,0)" }, { displayModeBar: false, responsive: true });
 }
+
+const BASIN_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
+  "#9d755d", "#bab0ac"];
+
+// Basin map: each start coloured by the minimum it ends in; black diverged, grey escaped, white not settled.
+export function drawBasins(div, grid) {
+  const codes = [-3, -2, -1, ...grid.minima.map((_, i) => i)];
+  const colours = ["#ffffff", "#9e9e9e", "#000000", ...grid.minima.map((_, i) => BASIN_COLOURS[i % BASIN_COLOURS.length])];
+  const z = grid.basin.map((row) => row.map((code) => codes.indexOf(code)));
+  const n = codes.length;
+  const colorscale = colours.flatMap((c, i) => [[i / n, c], [(i + 1) / n, c]]);
+  const names = ["not settled", "escaped", "diverged", ...grid.minima.map((m, i) => m.name || `minimum ${i}`)];
+  const data = [
+    { type: "heatmap", x: grid.x, y: grid.y, z, zmin: 0, zmax: n, colorscale, showscale: false,
+      customdata: grid.basin.map((row) => row.map((code) => names[codes.indexOf(code)])),
+      hovertemplate: "start (%{x:.3f}, %{y:.3f}) → %{customdata}<extra></extra>" },
+    { type: "scatter", mode: "markers+text", x: grid.minima.map((m) => m.x), y: grid.minima.map((m) => m.y),
+      text: grid.minima.map((m, i) => m.name || `${i}`), textposition: "top center", hoverinfo: "skip",
+      marker: { symbol: "star", size: 12, color: "#fff", line: { color: "#000", width: 1 } } },
+  ];
+  return Plotly.react(div, data, { title: { text: "Basin map: where each start ends (click a cell to start there)",
+    font: { size: 13 } }, font: FONT, margin: MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
+    xaxis: { title: { text: "start x" } }, yaxis: { title: { text: "start y" }, scaleanchor: "x" } }, CONFIG);
+}
+
+function lossGap(loss, target) {
+  return loss === null ? null : Math.max(loss - target, 1e-16);
+}
+
+// Sweep: a curve for one axis, a heatmap for two, of the final loss (gap to f* on a log scale).
+export function drawSweep(div, out, target, logAxes) {
+  const [xAxis, yAxis] = out.axes;
+  const log = (axis) => logAxes[out.axes.indexOf(axis)];
+  const layout = { font: FONT, margin: MARGIN, paper_bgcolor: "rgba(0,0,0,0)", showlegend: false,
+    title: { text: `Final loss (click to add that run)`, font: { size: 13 } },
+    xaxis: { title: { text: xAxis.param }, type: log(xAxis) ? "log" : "linear" } };
+  if (!yAxis) {
+    const data = [{ type: "scatter", mode: "lines+markers", x: xAxis.values, y: out.final_loss[0].map((v) => lossGap(v, target)),
+      text: out.status[0], hovertemplate: `${xAxis.param} = %{x:.4g}: f − f* = %{y:.3g} (%{text})<extra></extra>` }];
+    layout.yaxis = { title: { text: "final f − f*" }, type: "log", exponentformat: "power" };
+    return Plotly.react(div, data, layout, CONFIG);
+  }
+  const z = out.final_loss.map((row) => row.map((v) => (v === null ? null : Math.log10(lossGap(v, target)))));
+  layout.yaxis = { title: { text: yAxis.param }, type: log(yAxis) ? "log" : "linear" };
+  return Plotly.react(div, [{ type: "heatmap", x: xAxis.values, y: yAxis.values, z, colorscale: "Viridis",
+    colorbar: { title: { text: "log10(f − f*)" } }, text: out.status,
+    hovertemplate: `${xAxis.param} = %{x:.4g}<br>${yAxis.param} = %{y:.4g}<br>log10 gap %{z:.2f} (%{text})<extra></extra>` }],
+  layout, CONFIG);
+}
+
+// LR range test: loss against the rate, with the suggested bounds.
+export function drawRangeTest(div, out) {
+  const s = out.suggestion;
+  const line = (x, label) => ({ type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1,
+    line: { dash: "dash", color: "#d62728" }, label: { text: label, textposition: "end" } });
+  return Plotly.react(div, [{ type: "scatter", mode: "lines", x: out.lr, y: out.loss, name: "loss",
+    hovertemplate: "η = %{x:.3g}: f = %{y:.4g}<extra></extra>" }], { font: FONT, margin: MARGIN,
+    title: { text: `LR range test (${out.status}${out.stopped_at ? ` at step ${out.stopped_at}` : ""})`, font: { size: 13 } },
+    xaxis: { title: { text: "learning rate η" }, type: "log", exponentformat: "power" },
+    yaxis: { title: { text: "loss" } }, shapes: [line(s.base_lr, "base_lr"), line(s.max_lr, "max_lr")],
+    showlegend: false, paper_bgcolor: "rgba(0,0,0,0)" }, CONFIG);
+}
+
+// Seed bands: mean ± one standard deviation of the loss, and every seed's path over the contour.
+export function drawSeeds(div, cloudDiv, bands, mesh, colour) {
+  const steps = bands.mean_loss.map((_, k) => k);
+  const upper = bands.mean_loss.map((m, k) => (m === null ? null : m + bands.std_loss[k]));
+  const lower = bands.mean_loss.map((m, k) => (m === null ? null : m - bands.std_loss[k]));
+  Plotly.react(div, [
+    { type: "scatter", mode: "lines", x: steps, y: upper, line: { width: 0 }, hoverinfo: "skip" },
+    { type: "scatter", mode: "lines", x: steps, y: lower, fill: "tonexty", fillcolor: "rgba(31,119,180,0.25)",
+      line: { width: 0 }, hoverinfo: "skip" },
+    { type: "scatter", mode: "lines", x: steps, y: bands.mean_loss, line: { color: colour, width: 2 }, name: "mean" },
+  ], { font: FONT, margin: MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
+    title: { text: `Loss over ${bands.paths.length} seeds: mean ± std`, font: { size: 13 } },
+    xaxis: { title: { text: "step k" } }, yaxis: { title: { text: "loss" } } }, CONFIG);
+  return Plotly.react(cloudDiv, [
+    { type: "contour", x: mesh.x, y: mesh.y, z: mesh.z, colorscale: "Greys", showscale: false, opacity: 0.5,
+      contours: { coloring: "lines" }, hoverinfo: "skip" },
+    ...bands.paths.map((p) => ({ type: "scatter", mode: "lines", x: p.x, y: p.y, line: { color: colour, width: 1 },
+      opacity: 0.55, name: `seed ${p.seed}`, hovertemplate: `seed ${p.seed}<extra></extra>` })),
+  ], { font: FONT, margin: MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
+    title: { text: "Cloud of paths", font: { size: 13 } }, xaxis: { title: { text: "x" } },
+    yaxis: { title: { text: "y" }, scaleanchor: "x" } }, CONFIG);
+}
