@@ -264,3 +264,13 @@ def test_explore_basins_sweep_range_test_and_seeds(page, url):
     explore(page, "seeds")
     assert page.is_visible("#explore-plot-2")
     assert len(page.evaluate("document.getElementById('explore-plot-2').data")) == 1 + 8
+    bands = page.evaluate("document.getElementById('view-loss').data.filter(t => t.meta === 'band').length")
+    assert bands == 3  # mean and spread on the main loss trace too
+    settle(page, lambda: page.click("#add-run"))
+    page.click("#explore [data-tab=basins]")
+    page.select_option("select[name=compare]", index=1)
+    page.evaluate("document.body.dataset.explore = 'stale'")
+    page.click("#explore-go")
+    page.wait_for_selector("body[data-explore=ready]", timeout=120_000)
+    assert page.is_visible("#explore-plot-2")
+    assert page.evaluate("document.getElementById('explore-plot-2').data[0].type") == "heatmap"

@@ -38,7 +38,7 @@ function model() {
   const minima = landscape.critical_points.filter((p) => p.kind === "minimum").map((p) => p.value);
   const target = atDefaults ? (minima.length ? Math.min(...minima) : landscape.infimum) : null;
   return { mesh: app.mesh, landscape, scene: app.effective || app.scene, results: app.results, step: app.step,
-    mode: app.mode, logLoss: app.logLoss, logLr: app.logLr, steps: app.scene.steps, target: Number.isFinite(target) ? target : null };
+    mode: app.mode, logLoss: app.logLoss, logLr: app.logLr, bands: app.bands, steps: app.scene.steps, target: Number.isFinite(target) ? target : null };
 }
 
 let drawTimer = null;
@@ -80,6 +80,7 @@ function pickStart(x, y) {
 // Every edit goes through here: validate locally, write the URL, then ask the server.
 async function change(scene, { structural = false } = {}) {
   app.changedAt = performance.now();
+  app.bands = null;
   app.scene = scene;
   renderPresetBox();
   if (structural) renderControls($("#controls"), app.catalog, app.scene, app.effective, app.selected, handlers);
@@ -385,7 +386,10 @@ function renderExploreForm() {
   form.replaceChildren();
   const add = (...nodes) => form.append(...nodes);
   const tab = EXPLORE.tab;
-  if (tab === "basins") add(field("grid n × n", { name: "n", options: ["32", "64", "128", "256"] }));
+  if (tab === "basins") {
+    add(field("grid n × n", { name: "n", options: ["32", "64", "128", "256"] }),
+      field("side by side with", { name: "compare", options: ["none", ...app.effective.runs.map((r, i) => `run ${i + 1}: ${r.label}`).filter((_, i) => i !== app.selected)] }));
+  }
   if (tab === "sweep") {
     const params = sweepable();
     add(field("x: parameter", { name: "x_param", options: params }), field("from", { name: "x_from", type: "number", step: "any", value: "0.001" }),
@@ -439,9 +443,14 @@ async function runExplore(event) {
     await plotlyReady;
     const started = performance.now();
     if (EXPLORE.tab === "basins") {
-      const grid = await api.postJson("/api/basins", { ...body, n: Number(data.n) });
-      views[1].hidden = true;
-      await plots.drawBasins(views[0], grid);
+      const other = data.compare && data.compare !== "none" ? Number(data.compare.split(":")[0].slice(4)) - 1 : null;
+      const [grid, second] = await Promise.all([api.postJson("/api/basins", { ...body, n: Number(data.n) }),
+        other === null ? null : api.postJson("/api/basins", { ...body, run: other, n: Number(data.n) })]);
+      views[1].hidden = other === null;
+      const label = (i) => app.effective.runs[i].label;
+      await plots.drawBasins(views[0], grid, app.mesh, other === null ? undefined : `Basins of ${label(app.selected)}`);
+      if (other !== null) await plots.drawBasins(views[1], second, app.mesh, `Basins of ${label(other)}`);
+      await plots.resize(...views);
       views[0].removeAllListeners?.("plotly_click");
       views[0].on("plotly_click", (e) => { const p = e.points?.[0]; if (p) pickStart(p.x, p.y); });
       $("#explore-status").textContent = `${data.n}² starts in ${Math.round(performance.now() - started)} ms`;
@@ -474,8 +483,11 @@ async function runExplore(event) {
       const bands = await api.postJson("/api/seeds", { ...body, seeds: Number(data.seeds) });
       views[1].hidden = false;
       await plots.drawSeeds(views[0], views[1], bands, app.mesh, app.effective.runs[app.selected].colour);
+      app.bands = bands;  // also shown on the main loss trace until the scene changes
+      await draw();
       $("#explore-status").textContent = `${data.seeds} seeds in ${Math.round(performance.now() - started)} ms`;
     }
+    await plots.resize(...views);
     document.body.dataset.explore = "ready";
   } catch (error) {
     const detail = error?.detail;

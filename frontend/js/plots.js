@@ -133,10 +133,20 @@ export function lossFigure(model) {
     offset = best !== null && best !== undefined ? Math.min(best, lowest) : lowest;
     label = best !== null && best !== undefined ? "f(θ_k) − f*" : "f(θ_k) − min";
   }
-  const data = runs.map(({ run, result }) => ({ type: "scatter", mode: "lines", x: result.loss.map((_, k) => k),
+  const show = (v) => (v === null ? null : model.logLoss ? Math.max(v - offset, 1e-16) : v);
+  const band = model.bands ? [
+    { type: "scatter", mode: "lines", x: model.bands.mean_loss.map((_, k) => k), hoverinfo: "skip", line: { width: 0 },
+      y: model.bands.mean_loss.map((m, k) => show(m === null ? null : m + model.bands.std_loss[k])), meta: "band" },
+    { type: "scatter", mode: "lines", x: model.bands.mean_loss.map((_, k) => k), fill: "tonexty", line: { width: 0 },
+      fillcolor: "rgba(120,120,120,0.25)", hoverinfo: "skip", meta: "band",
+      y: model.bands.mean_loss.map((m, k) => show(m === null ? null : m - model.bands.std_loss[k])) },
+    { type: "scatter", mode: "lines", x: model.bands.mean_loss.map((_, k) => k), y: model.bands.mean_loss.map(show),
+      line: { color: "#444", width: 1.5, dash: "dot" }, name: `mean of ${model.bands.paths.length} seeds`, meta: "band" },
+  ] : [];
+  const data = band.concat(runs.map(({ run, result }) => ({ type: "scatter", mode: "lines", x: result.loss.map((_, k) => k),
     y: model.logLoss ? result.loss.map((v) => Math.max(v - offset, 1e-16)) : result.loss, name: run.label,
     line: { color: run.colour, width: 2 }, hovertemplate: `${run.label}<br>step %{x}: f = %{customdata:.6g}<extra></extra>`,
-    customdata: result.loss }));
+    customdata: result.loss })));
   return { data, layout: { title: { text: "Loss", font: { size: 13 } }, font: FONT, margin: MARGIN,
     xaxis: { title: { text: "step k" }, range: [0, model.steps] },
     yaxis: { title: { text: label }, type: model.logLoss ? "log" : "linear", exponentformat: "power",
@@ -238,7 +248,7 @@ const BASIN_COLOURS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#
   "#9d755d", "#bab0ac"];
 
 // Basin map: each start coloured by the minimum it ends in; black diverged, grey escaped, white not settled.
-export function drawBasins(div, grid) {
+export function drawBasins(div, grid, mesh, title = "Basin map: where each start ends (click a cell to start there)") {
   const codes = [-3, -2, -1, ...grid.minima.map((_, i) => i)];
   const colours = ["#ffffff", "#9e9e9e", "#000000", ...grid.minima.map((_, i) => BASIN_COLOURS[i % BASIN_COLOURS.length])];
   const z = grid.basin.map((row) => row.map((code) => codes.indexOf(code)));
@@ -249,12 +259,13 @@ export function drawBasins(div, grid) {
     { type: "heatmap", x: grid.x, y: grid.y, z, zmin: 0, zmax: n, colorscale, showscale: false,
       customdata: grid.basin.map((row) => row.map((code) => names[codes.indexOf(code)])),
       hovertemplate: "start (%{x:.3f}, %{y:.3f}) → %{customdata}<extra></extra>" },
+    { type: "contour", x: mesh.x, y: mesh.y, z: mesh.z, showscale: false, hoverinfo: "skip", ncontours: 18,
+      contours: { coloring: "none" }, line: { color: "rgba(0,0,0,0.35)", width: 0.8 } },
     { type: "scatter", mode: "markers+text", x: grid.minima.map((m) => m.x), y: grid.minima.map((m) => m.y),
       text: grid.minima.map((m, i) => m.name || `${i}`), textposition: "top center", hoverinfo: "skip",
       marker: { symbol: "star", size: 12, color: "#fff", line: { color: "#000", width: 1 } } },
   ];
-  return Plotly.react(div, data, { title: { text: "Basin map: where each start ends (click a cell to start there)",
-    font: { size: 13 } }, font: FONT, margin: MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
+  return Plotly.react(div, data, { title: { text: title, font: { size: 13 } }, font: FONT, margin: MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
     xaxis: { title: { text: "start x" } }, yaxis: { title: { text: "start y" }, scaleanchor: "x" } }, CONFIG);
 }
 
@@ -317,4 +328,9 @@ export function drawSeeds(div, cloudDiv, bands, mesh, colour) {
   ], { font: FONT, margin: MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
     title: { text: "Cloud of paths", font: { size: 13 } }, xaxis: { title: { text: "x" } },
     yaxis: { title: { text: "y" }, scaleanchor: "x" } }, CONFIG);
+}
+
+// After a view is shown or hidden, its neighbours have a new width: Plotly only follows window resizes.
+export function resize(...divs) {
+  return Promise.all(divs.filter((div) => div.data && !div.hidden).map((div) => Plotly.Plots.resize(div)));
 }
