@@ -167,7 +167,7 @@ async def post_basins(request: BasinRequest) -> ORJSONResponse:
              summary="Sweep one or two numbers of a run (rate, schedule or optimizer parameter, start, clipping, noise)")
 async def post_sweeps(request: SweepRequest) -> ORJSONResponse:
     axes = [request.x.spec()] + ([request.y.spec()] if request.y else [])
-    return await _compute(explore.sweep, request.scene.model_dump(), request.run, axes)
+    return await _compute(explore.sweep, request.scene.model_dump(), request.run, axes, request._sparse)
 
 
 @router.post("/range-test", responses=ERRORS, summary="Smith's LR range test with suggested cyclical bounds")

@@ -129,7 +129,7 @@ def cmd_explore(args) -> int:
             axes = {"x": _axis(args.x), **({"y": _axis(args.y)} if args.y else {})}
             request = SweepRequest.model_validate({**body, **axes})
             specs = [request.x.spec()] + ([request.y.spec()] if request.y else [])
-            answer = explore.sweep(request.scene.model_dump(), request.run, specs)
+            answer = explore.sweep(request.scene.model_dump(), request.run, specs, request._sparse)
         elif args.command == "range-test":
             request = RangeTestRequest.model_validate({**body, "min_lr": args.min_lr, "max_lr": args.max_lr,
                                                       "steps": args.steps, "mode": args.mode})

@@ -52,9 +52,11 @@ def _one_cell(plan: Plan, index: int) -> tuple[tuple, bool, dict, np.ndarray, np
     return key, bool(options["enabled"]), inputs, plan.learning_rates[index], noise
 
 
-def _tile(inputs: Mapping[str, Any], cells: int) -> dict:
+def _tile(inputs: Mapping[str, Any], cells: int, steps: int) -> dict:
     import jax
-    return jax.tree.map(lambda v: np.full(cells, v, dtype=np.float64), dict(inputs))
+    tiled = jax.tree.map(lambda v: np.full(cells, v, dtype=np.float64), dict(inputs))
+    tiled["limit"] = np.full(cells, float(steps))
+    return tiled
 
 
 def _target(plan: Plan) -> float:
@@ -68,7 +70,7 @@ def _grid(plan: Plan, index: int, starts: np.ndarray, inputs: dict | None = None
     key, use_plateau, one, lr_row, noise = _one_cell(plan, index)
     cells = len(starts)
     return run_grid(plan.landscape, plan.landscape_values, key, plan.steps, starts,
-                    inputs if inputs is not None else _tile(one, cells), lr if lr is not None else lr_row, noise,
+                    inputs if inputs is not None else _tile(one, cells, plan.steps), lr if lr is not None else lr_row, noise,
                     use_plateau, _target(plan), plan.scene.get("tolerance", 1e-3))
 
 
@@ -107,7 +109,6 @@ def basin_map(scene: Mapping[str, Any], run: int, n: int) -> dict:
     }
 
 
-SWEEPABLE = ("schedule.params.", "optimizer.params.", "start.0", "start.1", "clip_norm", "noise.std")
 
 
 def axis_values(axis: Mapping[str, Any]) -> np.ndarray:
@@ -135,12 +136,20 @@ def set_path(run: dict, path: str, value: float) -> dict:
     return run
 
 
-def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]]) -> dict:
+def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]], sparse: Mapping[str, Any] | None = None) -> dict:
     """Run `run` with one or two of its numbers varied over a grid: final loss, steps to tolerance, status.
 
     The scene's runs with each axis value set have been validated by the caller (`app.scene.SweepRequest`).
-    Grids are (len(y values), len(x values)); a single axis gives one row.
+    Grids are (len(y values), len(x values)); a single axis gives one row. On a `steps` axis every cell is the
+    scene at that length: its schedule's defaults written in T are those of that length when `sparse` (the scene
+    as the user wrote it) is given, and the grid runs to the longest length with each cell stopping at its own.
     """
+    from .scene import normalise
+
+    steps_axis = next((i for i, a in enumerate(axes) if a["param"] == "steps"), None)
+    if steps_axis is not None:
+        longest = int(max(axis_values(axes[steps_axis])))
+        scene = normalise({**(sparse or scene), "steps": longest})
     plan = Plan(scene)
     base = scene["runs"][run]
     values = [axis_values(a) for a in axes]
@@ -149,12 +158,16 @@ def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]]) -> 
     flat = [g.ravel() for g in grid_values]
     cells = flat[0].size
     key, use_plateau, one, lr_row, noise = _one_cell(plan, run)
-    inputs = _tile(one, cells)
+    inputs = _tile(one, cells, plan.steps)
     starts = np.tile(np.asarray(base["start"], dtype=np.float64), (cells, 1))
     schedules = None
+    lengths = None
     for axis, column in zip(axes, flat):
         path = axis["param"]
-        if path.startswith("optimizer.params."):
+        if path == "steps":
+            lengths = column.astype(int)
+            inputs["limit"] = column.astype(np.float64)
+        elif path.startswith("optimizer.params."):
             name = path[len("optimizer.params."):].replace("inner.params.", "inner.")
             inputs["hyper"][name] = column.copy()
         elif path in ("start.0", "start.1"):
@@ -169,7 +182,19 @@ def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]]) -> 
             for schedule, value in zip(schedules, column):
                 schedule["params"][name] = float(value)
     lr = None
-    if schedules is not None:
+    if lengths is not None:  # each cell's schedule at its own length (T-defaults of that length), zero after
+        cell_runs = {}
+        lr = np.zeros((cells, plan.steps))
+        for i, length in enumerate(lengths):
+            if length not in cell_runs:
+                cell_scene = normalise({**(sparse or scene), "steps": int(length)})
+                cell_runs[length] = cell_scene["runs"][run]["schedule"]
+            schedule = copy.deepcopy(cell_runs[length])
+            if schedules is not None:
+                schedule["params"].update({k: v for k, v in schedules[i]["params"].items()
+                                           if base["schedule"]["params"].get(k) != v})
+            lr[i, :length] = learning_rate_tables([(schedule["id"], schedule["params"])], int(length))[0]
+    elif schedules is not None:
         lr = learning_rate_tables([(s["id"], s["params"]) for s in schedules], plan.steps)
     out = run_grid(plan.landscape, plan.landscape_values, key, plan.steps, starts, inputs,
                    lr if lr is not None else lr_row, noise, use_plateau, _target(plan), scene.get("tolerance", 1e-3))

@@ -45,6 +45,7 @@ def final_kernel(landscape: Landscape, key: tuple, steps: int, cells: int, lr_pe
     floor = landscape.floor
 
     def one(landscape_values, start, inputs, lr, noise, use_plateau, target, tolerance):
+        limit = inputs["limit"]  # this cell's number of steps (a steps sweep); the run's steps otherwise
         q = dict(zip(names, landscape_values))
         f = lambda p: landscape.fn(p, q)
         params = optax.LookaheadParams.init_synced(start) if lookahead else start
@@ -59,16 +60,17 @@ def final_kernel(landscape: Landscape, key: tuple, steps: int, cells: int, lr_pe
             loss = f(point) if lookahead else loss_g
             finite = jnp.isfinite(point[0]) & jnp.isfinite(point[1]) & jnp.isfinite(loss)
             inside = (point[0] >= x_lo) & (point[0] <= x_hi) & (point[1] >= y_lo) & (point[1] <= y_hi)
-            valid = (finite & inside & (loss >= floor)) | (k == 0)
+            valid = (finite & inside & (loss >= floor)) | (k == 0) | (k > limit)
             stopping = alive & ~valid
             alive = alive & valid
-            reached = jnp.where(alive & (reached < 0) & (loss - target <= tolerance), k, reached)
+            moving = alive & (k < limit)  # past its own length a cell stays where it is
+            reached = jnp.where(alive & (k <= limit) & (reached < 0) & (loss - target <= tolerance), k, reached)
             clipped = clip_by_norm(g + inputs["noise_std"] * xi_k, inputs["clip"])
             new_plateau, scale = plateau.plateau_step(plateau_state, loss_g, inputs["plateau"], lr_k)
             scale = jnp.where(use_plateau, scale, 1.0)
             updates, new_opt = _optimizer(key, inputs["hyper"], lr_k * scale).update(clipped, opt_state, params)
             new_params = optax.apply_updates(params, updates)
-            keep = lambda new, old: jax.tree.map(lambda a, b: jnp.where(alive, a, b), new, old)
+            keep = lambda new, old: jax.tree.map(lambda a, b: jnp.where(moving, a, b), new, old)
             carry = (keep(new_params, params), keep(new_opt, opt_state), keep(new_plateau, plateau_state), alive,
                      jnp.where(stopping, k, stop_step),
                      jnp.where(stopping, jnp.where(finite, ESCAPED, DIVERGED), stop_code), reached, k + 1)

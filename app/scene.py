@@ -15,6 +15,7 @@ Example:
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -264,7 +265,7 @@ MAX_AXIS_VALUES = 64
 MAX_SEEDS = 64
 MAX_RANGE_TEST_STEPS = 20_000
 SWEEP_PARAMS = ("schedule.params.<name>", "optimizer.params.<name>", "optimizer.params.inner.params.<name>",
-                "start.0", "start.1", "clip_norm", "noise.std")
+                "start.0", "start.1", "clip_norm", "noise.std", "steps")
 LIMITS.update(max_basin_n=MAX_BASIN_N, max_grid_cells_x_steps=MAX_GRID_WORK, max_sweep_axis_values=MAX_AXIS_VALUES,
               max_seeds=MAX_SEEDS, max_range_test_steps=MAX_RANGE_TEST_STEPS)
 
@@ -327,6 +328,35 @@ class Axis(BaseModel):
 class SweepRequest(RunRequest):
     x: Axis
     y: Axis | None = None
+    _sparse: dict | None = None  # the scene as written (before defaults), for a steps axis
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def keep_sparse(cls, data, handler):
+        """Keep the scene as written: on a steps axis each length fills its own defaults written in T."""
+        from .explore import axis_values
+
+        request = handler(data)
+        if isinstance(data, dict) and isinstance(data.get("scene"), dict):
+            request._sparse = upgrade(copy.deepcopy(data["scene"]))
+        errors: list = []
+        for name, axis in [("x", request.x), ("y", request.y)]:
+            if axis is None or axis.param != "steps":
+                continue
+            for i, value in enumerate(axis_values(axis.spec())):
+                if float(value) != int(value):
+                    _fail(errors, (name, "values", i), f"steps must be whole numbers, got {value:g}", float(value))
+                    break
+                try:
+                    Scene.model_validate({**(request._sparse or request.scene.model_dump()), "steps": int(value)})
+                except ValidationError as e:
+                    for err in e.errors():
+                        loc = ".".join(str(p) for p in err["loc"])
+                        _fail(errors, (name, "values", i), f"steps = {int(value)}: {loc}: {err['msg']}", float(value))
+                    break
+        if errors:
+            raise ValidationError.from_exception_data("SweepRequest", errors)
+        return request
 
     @model_validator(mode="after")
     def check(self):
@@ -342,12 +372,14 @@ class SweepRequest(RunRequest):
         for name, axis in axes:
             path = axis.param
             allowed = (path.startswith(("schedule.params.", "optimizer.params.")) and "parts" not in path) or \
-                path in ("start.0", "start.1", "clip_norm", "noise.std")
+                path in ("start.0", "start.1", "clip_norm", "noise.std", "steps")
             if not allowed or path.endswith(".inner"):
                 _fail(errors, (name, "param"), f"cannot be swept; one of: {', '.join(SWEEP_PARAMS)}", path)
                 continue
             values = axis_values(axis.spec())
             cells *= len(values)
+            if path == "steps":
+                continue  # checked against the scene as written, in keep_sparse
             for i, value in enumerate(values):  # every value is checked exactly as a scene would be
                 try:
                     Scene.model_validate({**self.scene.model_dump(), "runs": [set_path(run, path, float(value))]})

@@ -249,6 +249,16 @@ def test_explore_basins_sweep_range_test_and_seeds(page, url):
     explore(page, "basins")
     heatmap = page.evaluate("document.getElementById('explore-plot').data[0]")
     assert heatmap["type"] == "heatmap" and len(heatmap["z"]) == 32
+    page.click("#explore [data-tab=sweep]")
+    page.select_option("select[name=y_param]", "steps")
+    page.fill("input[name=y_from]", "100")
+    page.fill("input[name=y_to]", "300")
+    page.fill("input[name=y_n]", "3")
+    page.select_option("select[name=metric]", "status")
+    explore(page, "sweep")
+    heatmap = page.evaluate("document.getElementById('explore-plot').data[0]")
+    assert heatmap["type"] == "heatmap" and heatmap["y"] == [100, 200, 300] and len(heatmap["x"]) == 16
+    page.select_option("select[name=y_param]", "none")
     explore(page, "sweep")
     curve = page.evaluate("document.getElementById('explore-plot').data[0]")
     assert curve["type"] == "scatter" and len(curve["x"]) == 16

@@ -126,3 +126,16 @@ def test_grid_kernels_shard_across_devices_with_identical_results(tmp_path):
         outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     assert [o["devices"] for o in outputs] == [1, 2]
     assert outputs[0]["basin"] == outputs[1]["basin"] and outputs[0]["loss"] == outputs[1]["loss"]
+
+
+def test_a_steps_sweep_equals_runs_of_each_length_with_their_own_defaults(client):
+    sparse = {"landscape": {"id": "rosenbrock"}, "steps": 300, "runs": [
+        {"optimizer": {"id": "momentum"}, "schedule": {"id": "cosine", "params": {"lr": 1e-3}}, "start": [-1.2, 1]}]}
+    answer = client.post("/api/sweeps", json={"scene": sparse, "x": {"param": "steps", "values": [50, 200, 400]}})
+    assert answer.status_code == 200, answer.text
+    out = answer.json()
+    for j, steps in enumerate([50, 200, 400]):
+        single = run_scene(normalise({**sparse, "steps": steps}))[0]  # cosine's decay_steps = T of that length
+        assert np.isclose(out["final_loss"][0][j], single.summary["final_loss"], rtol=1e-9)
+    bad = client.post("/api/sweeps", json={"scene": sparse, "x": {"param": "steps", "values": [100, 60000]}})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "x", "values", 1]

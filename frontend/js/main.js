@@ -378,7 +378,7 @@ function sweepable() {
   const numeric = (params, prefix) => Object.entries(params || {}).filter(([, v]) => typeof v === "number").map(([k]) => prefix + k);
   return [...numeric(run.schedule.params, "schedule.params."), ...numeric(run.optimizer.params, "optimizer.params."),
     ...numeric(run.optimizer.params.inner?.params, "optimizer.params.inner.params."), "start.0", "start.1", "clip_norm",
-    "noise.std"];
+    "noise.std", "steps"];
 }
 
 function renderExploreForm() {
@@ -397,7 +397,8 @@ function renderExploreForm() {
       field("scale", { name: "x_scale", options: ["log", "linear"] }),
       field("y: parameter", { name: "y_param", options: ["none", ...params] }), field("from", { name: "y_from", type: "number", step: "any", value: "0" }),
       field("to", { name: "y_to", type: "number", step: "any", value: "0.95" }), field("n", { name: "y_n", type: "number", value: "8", min: 2, max: 64 }),
-      field("scale", { name: "y_scale", options: ["linear", "log"] }));
+      field("scale", { name: "y_scale", options: ["linear", "log"] }),
+      field("show", { name: "metric", options: ["final loss", "steps to tolerance", "status"] }));
   }
   if (tab === "range") {
     add(field("min η", { name: "min_lr", type: "number", step: "any", value: "0.00001" }),
@@ -444,8 +445,15 @@ async function runExplore(event) {
     const started = performance.now();
     if (EXPLORE.tab === "basins") {
       const other = data.compare && data.compare !== "none" ? Number(data.compare.split(":")[0].slice(4)) - 1 : null;
-      const [grid, second] = await Promise.all([api.postJson("/api/basins", { ...body, n: Number(data.n) }),
-        other === null ? null : api.postJson("/api/basins", { ...body, run: other, n: Number(data.n) })]);
+      const n = Number(data.n);
+      if (n >= 128 && other === null) {  // progressive: a coarse map first, while the full one computes
+        const coarse = await api.postJson("/api/basins", { ...body, n: n / 4 });
+        views[1].hidden = true;
+        await plots.drawBasins(views[0], coarse, app.mesh, `Basin map (${n / 4}² preview, ${n}² on its way)`);
+        $("#explore-status").textContent = `${n / 4}² preview; computing ${n}²…`;
+      }
+      const [grid, second] = await Promise.all([api.postJson("/api/basins", { ...body, n }),
+        other === null ? null : api.postJson("/api/basins", { ...body, run: other, n })]);
       views[1].hidden = other === null;
       const label = (i) => app.effective.runs[i].label;
       await plots.drawBasins(views[0], grid, app.mesh, other === null ? undefined : `Basins of ${label(app.selected)}`);
@@ -456,18 +464,20 @@ async function runExplore(event) {
       $("#explore-status").textContent = `${data.n}² starts in ${Math.round(performance.now() - started)} ms`;
     } else if (EXPLORE.tab === "sweep") {
       const axis = (p) => ({ param: data[`${p}_param`], from: Number(data[`${p}_from`]), to: Number(data[`${p}_to`]), n: Number(data[`${p}_n`]), scale: data[`${p}_scale`] });
-      const request = { ...body, x: axis("x"), ...(data.y_param !== "none" ? { y: axis("y") } : {}) };
+      // the scene as written: on a steps axis each length fills its own defaults written in T
+      const request = { scene: app.scene, run: app.selected, x: axis("x"), ...(data.y_param !== "none" ? { y: axis("y") } : {}) };
       const out = await api.postJson("/api/sweeps", request);
       views[1].hidden = true;
-      await plots.drawSweep(views[0], out, target, [request.x.scale === "log", request.y?.scale === "log"]);
+      await plots.drawSweep(views[0], out, target, [request.x.scale === "log", request.y?.scale === "log"], data.metric);
       views[0].removeAllListeners?.("plotly_click");
       views[0].on("plotly_click", (e) => {
         const p = e.points?.[0];
         if (!p) return;
         let scene = state.duplicateRun(app.scene, app.selected);
         const set = (param, value) => { scene = state.setAt(scene, `runs.${app.selected + 1}.${param}`, +Number(value).toPrecision(6)); };
-        set(request.x.param, p.x);
-        if (request.y) set(request.y.param, p.y);
+        const put = (param, value) => { if (param === "steps") scene = state.setAt(scene, "steps", Math.round(value)); else set(param, value); };
+        put(request.x.param, p.x);
+        if (request.y) put(request.y.param, p.y);
         scene = state.setAt(scene, `runs.${app.selected + 1}.label`, `${request.x.param.split(".").pop()} = ${(+p.x).toPrecision(3)}` + (request.y ? `, ${request.y.param.split(".").pop()} = ${(+p.y).toPrecision(3)}` : ""));
         change(scene, { structural: true });
       });
@@ -499,6 +509,7 @@ async function runExplore(event) {
 function bindExplore() {
   for (const tab of document.querySelectorAll("#explore [role=tab]")) {
     tab.addEventListener("click", () => {
+      if (EXPLORE.tab === tab.dataset.tab) return;  // keep what the user typed
       EXPLORE.tab = tab.dataset.tab;
       for (const t of document.querySelectorAll("#explore [role=tab]")) t.setAttribute("aria-selected", String(t === tab));
       renderExploreForm();

@@ -273,24 +273,34 @@ function lossGap(loss, target) {
   return loss === null ? null : Math.max(loss - target, 1e-16);
 }
 
-// Sweep: a curve for one axis, a heatmap for two, of the final loss (gap to f* on a log scale).
-export function drawSweep(div, out, target, logAxes) {
+// Sweep: a curve for one axis, a heatmap for two, of the final loss (gap to f* on a log scale), the steps to
+// tolerance, or the status.
+export function drawSweep(div, out, target, logAxes, metric = "final loss") {
   const [xAxis, yAxis] = out.axes;
-  const log = (axis) => logAxes[out.axes.indexOf(axis)];
+  const STATUS = { ok: 0, escaped: 1, diverged: 2 };
+  const value = (i, j) => {
+    if (metric === "steps to tolerance") return out.steps_to_tolerance[i][j] < 0 ? null : out.steps_to_tolerance[i][j];
+    if (metric === "status") return STATUS[out.status[i][j]];
+    const loss = out.final_loss[i][j];
+    return loss === null ? null : yAxis ? Math.log10(lossGap(loss, target)) : lossGap(loss, target);
+  };
+  const label = { "final loss": yAxis ? "log10(f − f*)" : "final f − f*", "steps to tolerance": "steps to tolerance",
+    status: "0 ok, 1 escaped, 2 diverged" }[metric];
   const layout = { font: FONT, margin: MARGIN, paper_bgcolor: "rgba(0,0,0,0)", showlegend: false,
-    title: { text: `Final loss (click to add that run)`, font: { size: 13 } },
-    xaxis: { title: { text: xAxis.param }, type: log(xAxis) ? "log" : "linear" } };
+    title: { text: `${metric} (click to add that run)`, font: { size: 13 } },
+    xaxis: { title: { text: xAxis.param }, type: logAxes[0] ? "log" : "linear" } };
+  const rows = out.status.map((row, i) => row.map((_, j) => value(i, j)));
   if (!yAxis) {
-    const data = [{ type: "scatter", mode: "lines+markers", x: xAxis.values, y: out.final_loss[0].map((v) => lossGap(v, target)),
-      text: out.status[0], hovertemplate: `${xAxis.param} = %{x:.4g}: f − f* = %{y:.3g} (%{text})<extra></extra>` }];
-    layout.yaxis = { title: { text: "final f − f*" }, type: "log", exponentformat: "power" };
-    return Plotly.react(div, data, layout, CONFIG);
+    layout.yaxis = { title: { text: label }, type: metric === "final loss" ? "log" : "linear", exponentformat: "power" };
+    return Plotly.react(div, [{ type: "scatter", mode: "lines+markers", x: xAxis.values, y: rows[0], text: out.status[0],
+      hovertemplate: `${xAxis.param} = %{x:.4g}: %{y:.4g} (%{text})<extra></extra>` }], layout, CONFIG);
   }
-  const z = out.final_loss.map((row) => row.map((v) => (v === null ? null : Math.log10(lossGap(v, target)))));
-  layout.yaxis = { title: { text: yAxis.param }, type: log(yAxis) ? "log" : "linear" };
-  return Plotly.react(div, [{ type: "heatmap", x: xAxis.values, y: yAxis.values, z, colorscale: "Viridis",
-    colorbar: { title: { text: "log10(f − f*)" } }, text: out.status,
-    hovertemplate: `${xAxis.param} = %{x:.4g}<br>${yAxis.param} = %{y:.4g}<br>log10 gap %{z:.2f} (%{text})<extra></extra>` }],
+  layout.yaxis = { title: { text: yAxis.param }, type: logAxes[1] ? "log" : "linear" };
+  return Plotly.react(div, [{ type: "heatmap", x: xAxis.values, y: yAxis.values, z: rows,
+    colorscale: metric === "status" ? [[0, "#54a24b"], [0.5, "#9e9e9e"], [1, "#000000"]] : "Viridis",
+    zmin: metric === "status" ? 0 : undefined, zmax: metric === "status" ? 2 : undefined,
+    colorbar: { title: { text: label } }, text: out.status,
+    hovertemplate: `${xAxis.param} = %{x:.4g}<br>${yAxis.param} = %{y:.4g}<br>%{z:.3g} (%{text})<extra></extra>` }],
   layout, CONFIG);
 }
 
