@@ -18,7 +18,7 @@ from landscapes.params import ParamErrors, resolve_params
 from .catalog import MAX_MESH, catalog
 from .engine import run_scene, stream_scene
 from .permalink import MAX_TOKEN_LENGTH, TokenError, decode, encode
-from . import explore
+from . import custom, explore
 from .scene import BasinRequest, RangeTestRequest, Scene, SeedsRequest, SweepRequest, normalise
 
 COMPUTE_SLOTS = anyio.CapacityLimiter(2)  # one scene per core
@@ -72,9 +72,11 @@ def get_catalog() -> ORJSONResponse:
             summary="f on an n x n grid over the plot domain; other query parameters are landscape parameters")
 async def get_mesh(request: Request, landscape_id: Annotated[str, Path()],
                    n: Annotated[int, Query(ge=2, le=MAX_MESH, description="grid size")] = 80) -> ORJSONResponse:
+    if landscape_id == "expression":
+        return await _expression_mesh(request, n)
     landscape = LANDSCAPES.get(landscape_id)
     if landscape is None:
-        raise HTTPException(404, f"unknown landscape {landscape_id!r}; one of: {', '.join(LANDSCAPES)}")
+        raise HTTPException(404, f"unknown landscape {landscape_id!r}; one of: {', '.join(LANDSCAPES)}, expression")
     given = {}
     for name, text in request.query_params.items():
         if name == "n":
@@ -89,6 +91,31 @@ async def get_mesh(request: Request, landscape_id: Annotated[str, Path()],
     except ParamErrors as e:
         raise HTTPException(422, [{"loc": ["query", name], "msg": msg, "type": "invalid"} for name, msg in e.errors])
     xs, ys, zs = await anyio.to_thread.run_sync(mesh, landscape, values, n, limiter=COMPUTE_SLOTS)
+    return ORJSONResponse({"x": xs, "y": ys, "z": zs})
+
+
+async def _expression_mesh(request: Request, n: int) -> ORJSONResponse:
+    """The mesh of a typed landscape: query f=EXPRESSION and domain=x_min,x_max,y_min,y_max."""
+    query = request.query_params
+    data = {"f": query.get("f", custom.LANDSCAPE_PARAMS[0].default)}
+    if "domain" in query:
+        try:
+            x0, x1, y0, y1 = (float(v) for v in query["domain"].split(","))
+        except ValueError:
+            raise HTTPException(422, [{"loc": ["query", "domain"], "msg": "must be x_min,x_max,y_min,y_max",
+                                       "type": "invalid"}])
+        data["domain"] = [[x0, x1], [y0, y1]]
+    unknown = set(query) - {"n", "f", "domain"}
+    if unknown:
+        raise HTTPException(422, [{"loc": ["query", name], "msg": "unknown parameter; allowed: n, f, domain",
+                                   "type": "invalid"} for name in sorted(unknown)])
+    try:
+        scene = normalise({"landscape": {"id": "expression", "params": data}, "runs": [{"start": [0, 0]}]})
+    except ValidationError as e:
+        raise HTTPException(422, [{"loc": ["query", err["loc"][-1]], "msg": err["msg"], "type": err["type"]}
+                                  for err in e.errors() if err["loc"][0] == "landscape"])
+    landscape = custom.landscape_of(scene["landscape"])
+    xs, ys, zs = await anyio.to_thread.run_sync(mesh, landscape, {}, n, limiter=COMPUTE_SLOTS)
     return ORJSONResponse({"x": xs, "y": ys, "z": zs})
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from landscapes import LANDSCAPES
 from landscapes.params import Param, defaults
 
+from .custom import LANDSCAPE_PARAMS, landscape_of
 from .optimizers import OPTIMIZERS
 from .permalink import MAX_TOKEN_LENGTH
 from .presets import FAMILIES, PRESETS
@@ -51,6 +52,15 @@ def describe(params: tuple[Param, ...], steps: int = DEFAULT_STEPS) -> list[dict
     return entries
 
 
+def _expression_entry() -> dict:
+    example = landscape_of({"id": "expression", "params": {}})
+    return {"id": "expression", "title": "Your own function f(x, y)", "formula": "f(x, y)", "notes": "",
+            "description": "Type any function of x and y; gradients by autodiff. Parsed by a whitelist grammar.",
+            "domain": example.domain, "escape_box": example.escape_box(), "floor": None, "infimum": None,
+            "colour_scale": "linear", "params": describe(LANDSCAPE_PARAMS), "critical_points": [],
+            "minima_complete": False, "starts": [s.as_dict() for s in example.starts]}
+
+
 @lru_cache(maxsize=1)
 def catalog() -> dict:
     return {
@@ -68,7 +78,7 @@ def catalog() -> dict:
                 "starts": [s.as_dict() for s in l.starts],
             }
             for lid, l in LANDSCAPES.items()
-        },
+        } | {"expression": _expression_entry()},
         "optimizers": {
             oid: {"id": oid, "title": o.title, "update": o.update, "doc": o.doc, "params": describe(o.params)}
             for oid, o in OPTIMIZERS.items()

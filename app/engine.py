@@ -29,10 +29,11 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from landscapes import LANDSCAPES, minima
+from landscapes import minima
 from landscapes.params import resolve_params
 
 from . import kernels, plateau
+from .custom import landscape_of
 from .optimizers import flat_hyperparams, kernel_key
 from .schedules.table import bucket, learning_rate_tables
 from .summary import summarise
@@ -85,8 +86,9 @@ class Plan:
 
     def __init__(self, scene: Mapping[str, Any]):
         self.scene = scene
-        self.landscape = LANDSCAPES[scene["landscape"]["id"]]
-        self.landscape_params = resolve_params(self.landscape.params, scene["landscape"]["params"], steps=None)
+        self.landscape = landscape_of(scene["landscape"])
+        given = {} if scene["landscape"]["id"] == "expression" else scene["landscape"]["params"]
+        self.landscape_params = resolve_params(self.landscape.params, given, steps=None)
         self.minima = minima(self.landscape, self.landscape_params)
         self.landscape_values = np.asarray([self.landscape_params[p.name] for p in self.landscape.params],
                                            dtype=np.float64)

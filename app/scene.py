@@ -25,6 +25,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from landscapes import LANDSCAPES
 from landscapes.params import Param, ParamErrors, resolve_params
 
+from . import custom
 from .optimizers import OPTIMIZERS, resolve_optimizer
 from .presets import PRESETS
 from .schedules import SCHEDULES
@@ -113,9 +114,11 @@ class Scene(BaseModel):
             return values
 
         landscape = LANDSCAPES.get(self.landscape.id)
-        if landscape is None:
-            fail(("landscape", "id"), f"unknown landscape {self.landscape.id!r}; one of: {', '.join(LANDSCAPES)}",
-                 self.landscape.id)
+        if self.landscape.id == "expression":
+            landscape = _expression_landscape(self.landscape, resolve, fail)
+        elif landscape is None:
+            fail(("landscape", "id"), f"unknown landscape {self.landscape.id!r}; one of: "
+                 f"{', '.join(LANDSCAPES)}, expression", self.landscape.id)
         else:
             values = resolve(("landscape", "params"), landscape.params, self.landscape.params, None)
             if values is not None:
@@ -180,6 +183,31 @@ class Scene(BaseModel):
         if schedule.id != "sequence":
             return resolve(loc + ("params",), spec.params, schedule.params, steps, spec.check)
         return _sequence_params(schedule.params, steps, loc + ("params",), fail, resolve)
+
+
+def _expression_landscape(component: Component, resolve, fail):
+    """Check a typed landscape {f, domain}; return its Landscape, or None when it is not valid."""
+    values = resolve(("landscape", "params"), custom.LANDSCAPE_PARAMS, component.params, None)
+    if values is None:
+        return None
+    ok = True
+    if not isinstance(values["f"], str):
+        fail(("landscape", "params", "f"), "must be a string", values["f"])
+        ok = False
+    else:
+        try:
+            custom.check(values["f"], custom.LANDSCAPE_VARIABLES)
+        except custom.ExpressionError as e:
+            fail(("landscape", "params", "f"), str(e), values["f"])
+            ok = False
+    try:
+        domain = custom.check_domain(values["domain"])
+        values["domain"] = [list(domain[0]), list(domain[1])]
+    except ValueError as e:
+        fail(("landscape", "params", "domain"), str(e), values["domain"])
+        ok = False
+    component.params = values
+    return custom.landscape_of(component.model_dump()) if ok else None
 
 
 def _sequence_params(given: dict, steps: int, loc: tuple, fail, resolve) -> dict | None:

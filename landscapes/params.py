@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-NESTED = ("parts", "optimizer")  # structured values (sequence parts, lookahead's inner optimizer): their owner checks them
+NESTED = ("parts", "optimizer", "text", "domain")  # structured values (sequence parts, lookahead's inner optimizer): their owner checks them
 KINDS = ("float", "int", "bool", "choice", "float_list", "int_list") + NESTED
 
 

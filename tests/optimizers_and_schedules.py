@@ -6,4 +6,5 @@ ALL_SCHEDULES = {
     "inverse_sqrt", "noam", "cosine", "linear_cosine", "noisy_linear_cosine", "htd", "exp_cosine", "triangular",
     "triangular2", "exp_range", "sgdr", "sin", "sin2", "sinexp", "ssgdr", "sawtooth_espnetv2", "slanted_triangular",
     "one_cycle", "one_cycle_paper", "long_trapezoid", "constant_warmup", "linear_warmup", "warmup_cosine", "sequence",
+    "expression",  # the contract's typed schedule
 }

@@ -25,7 +25,7 @@ def client():
 
 def test_catalog_lists_everything_with_ranges_and_docs(client):
     catalog = client.get("/api/catalog").json()
-    assert set(catalog["landscapes"]) == set(LANDSCAPES)
+    assert set(catalog["landscapes"]) == set(LANDSCAPES) | {"expression"}
     assert set(catalog["optimizers"]) == ALL_OPTIMIZERS and set(catalog["schedules"]) == ALL_SCHEDULES
     step = {p["name"]: p for p in catalog["schedules"]["step"]["params"]}
     assert step["step_size"]["default"] == 100 and step["step_size"]["default_expr"] == "T/5"

@@ -284,3 +284,24 @@ def test_explore_basins_sweep_range_test_and_seeds(page, url):
     page.wait_for_selector("body[data-explore=ready]", timeout=120_000)
     assert page.is_visible("#explore-plot-2")
     assert page.evaluate("document.getElementById('explore-plot-2').data[0].type") == "heatmap"
+
+
+def test_typing_a_function_and_a_schedule(page, url):
+    page.goto(url + "/")
+    ready(page)
+    settle(page, lambda: page.select_option("select[data-loc='landscape.id']", "expression"))
+    f = "input[data-loc='landscape.params.f']"
+    settle(page, lambda: page.fill(f, "(x-1)^2 + 4*(y+1)^2") or page.press(f, "Enter"))
+    assert page.evaluate("window.optiscape.effective.landscape.params.f") == "(x-1)^2 + 4*(y+1)^2"
+    assert "f(x, y) = (x-1)^2" in page.evaluate("document.getElementById('view-landscape').layout.title.text")
+    page.fill(f, "(x-1)^^2")
+    page.expected_console.add("Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
+    page.press(f, "Enter")
+    page.wait_for_selector("body[data-status=invalid]")
+    assert "position 6" in page.text_content("[data-error-for='landscape.params.f']")
+    settle(page, lambda: page.fill(f, "x^2 + y^2") or page.press(f, "Enter"))
+    settle(page, lambda: page.select_option("select[data-loc='runs.0.schedule.id']", "expression"))
+    g = "input[data-loc='runs.0.schedule.params.f']"
+    settle(page, lambda: page.fill(g, "0.2 * 0.5^floor(k/100)") or page.press(g, "Enter"))
+    lr = traces(page, "view-lr")[0]["y"]
+    assert lr[0] == 0.2 and lr[100] == 0.1 and lr[499] == 0.2 / 16

@@ -74,6 +74,8 @@ def test_new_numbers_never_recompile():
     # warm-up, as the server does at start: the kernels of this bucket (and the noise generator)
     run_scene(make_scene("rosenbrock", steps=400, landscape_params={"b": 50.0},
                          runs=[{**base[0], "noise": {"std": 0.1, "seed": 1}}, base[1]]))
+    # a typed schedule compiles once per distinct expression: the variants use the default one
+    run_scene(make_scene("rosenbrock", steps=400, runs=[{**base[0], "schedule": {"id": "expression"}}, base[1]]))
     variants = []
     for schedule_id in SCHEDULES:
         params = {"parts": [{"schedule": {"id": "linear_warmup"}, "steps": 30}, {"schedule": {"id": "htd"}}]} \

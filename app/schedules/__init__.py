@@ -22,9 +22,27 @@ SEQUENCE = Schedule(
     None,
 )
 
+def _expression_schedule() -> Schedule:
+    from ..custom import SCHEDULE_PARAMS, SCHEDULE_VARIABLES, ExpressionError, check
+
+    def parses(values, T):
+        if not isinstance(values["f"], str):
+            return [("f", "must be a string")]
+        try:
+            check(values["f"], SCHEDULE_VARIABLES)
+        except ExpressionError as e:
+            return [("f", str(e))]
+        return []
+
+    return Schedule("expression", "Your own schedule", "custom", "η(k) = f(k, T, lr)",
+                    "An expression you type, parsed by a whitelist grammar (never evaluated as Python); compiled once "
+                    "per distinct expression.", SCHEDULE_PARAMS, None, check=parses)
+
+
 SCHEDULES: dict[str, Schedule] = {
     s.id: s for s in piecewise.SCHEDULES + smooth.SCHEDULES + cyclical.SCHEDULES + warmup.SCHEDULES + (SEQUENCE,)
 }
+SCHEDULES["expression"] = _expression_schedule()
 
 from .table import learning_rate_tables  # noqa: E402
 

@@ -24,7 +24,7 @@ from landscapes.params import Param
 
 from . import SCHEDULES
 
-ORDER = tuple(s for s in SCHEDULES.values() if s.fn is not None)
+ORDER = tuple(s for s in SCHEDULES.values() if s.fn is not None)  # expression and sequence are apart
 INDEX = {s.id: i for i, s in enumerate(ORDER)}
 
 
@@ -95,6 +95,14 @@ def bucket(n: int) -> int:
     return size
 
 
+@lru_cache(maxsize=64)
+def _expression_kernel(f: str, length: int):
+    from ..custom import schedule_values
+
+    k = jnp.arange(length, dtype=jnp.float64)
+    return jax.jit(jax.vmap(lambda lr, duration: schedule_values(f, k, duration, lr)))
+
+
 def _rows(schedule_id: str, values: Mapping[str, Any], start: int, length: int, rows: list):
     if schedule_id == "sequence":
         offset = start
@@ -106,6 +114,8 @@ def _rows(schedule_id: str, values: Mapping[str, Any], start: int, length: int, 
                 break
             _rows(part["schedule"]["id"], part["schedule"]["params"], offset, part_length, rows)
             offset += part_length
+    elif schedule_id == "expression":
+        rows.append((("expression", values["f"], float(values["lr"])), None, start, length))
     else:
         rows.append((INDEX[schedule_id], pack(schedule_id, values), start, length))
 
@@ -124,6 +134,17 @@ def learning_rate_tables(schedules: Sequence[tuple[str, Mapping[str, Any]]], ste
         before = len(rows)
         _rows(schedule_id, values, 0, steps, rows)
         owners += [run] * (len(rows) - before)
+    table = np.zeros((len(schedules), steps))
+    # expression rows: one compiled kernel per distinct expression
+    for (index, _, start, duration), run in zip(rows, owners):
+        if isinstance(index, tuple):
+            _, f, lr = index
+            values = np.asarray(_expression_kernel(f, length)(np.asarray([lr]), np.asarray([float(duration)])))[0]
+            table[run, start:start + duration] = values[:duration]
+    kept = [(row, run) for row, run in zip(rows, owners) if not isinstance(row[0], tuple)]
+    rows, owners = [row for row, _ in kept], [run for _, run in kept]
+    if not rows:
+        return table
     # identical rows (runs that share a schedule, as in most comparisons) are computed once
     distinct: dict[tuple, int] = {}
     slot_of = [distinct.setdefault((index, vector.tobytes(), duration), len(distinct))
@@ -135,7 +156,6 @@ def learning_rate_tables(schedules: Sequence[tuple[str, Mapping[str, Any]]], ste
     for (index, vector_bytes, duration), slot in distinct.items():
         indices[slot], vectors[slot], durations[slot] = index, np.frombuffer(vector_bytes), duration
     values = np.asarray(_table_kernel(length)(indices, vectors, durations))
-    table = np.zeros((len(schedules), steps))
     for (_, _, start, duration), run, slot in zip(rows, owners, slot_of):
         table[run, start:start + duration] = values[slot, :duration]
     return table

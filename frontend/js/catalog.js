@@ -28,6 +28,11 @@ export function validate(param, value, steps) {
     return param.nullable ? null : "must not be empty";
   }
   if (param.kind === "bool") return typeof value === "boolean" ? null : "must be true or false";
+  if (param.kind === "text") return typeof value === "string" ? null : "must be text";
+  if (param.kind === "domain") {
+    const ok = Array.isArray(value) && value.length === 2 && value.every((r) => Array.isArray(r) && r.length === 2 && r[0] < r[1]);
+    return ok ? null : "must be x_min, x_max, y_min, y_max with min < max";
+  }
   if (param.kind === "choice") return param.choices.includes(value) ? null : `must be ${rangeText(param, steps)}`;
   if (param.kind === "float_list" || param.kind === "int_list") {
     if (!Array.isArray(value)) return "must be a list of numbers";
@@ -74,7 +79,11 @@ export function fieldsOf(params, given, steps, effective = {}) {
 
 // Parse what a user typed into a control into the parameter's value type (or return it as is for validation).
 export function parseInput(param, text) {
-  if (param.kind === "bool" || param.kind === "choice") return text;
+  if (param.kind === "bool" || param.kind === "choice" || param.kind === "text") return text;
+  if (param.kind === "domain") {
+    const v = String(text).split(",").map((s) => Number(s.trim()));
+    return v.length === 4 && v.every(Number.isFinite) ? [[v[0], v[1]], [v[2], v[3]]] : text;
+  }
   if (text === "" || text === null) return param.nullable ? null : "";
   if (param.kind === "float_list" || param.kind === "int_list") {
     return String(text).split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
@@ -121,7 +130,7 @@ export function sceneErrors(catalog, scene) {
       errors.push({ loc: `runs.${i}.clip_norm`, msg: "must be greater than 0 (empty: off)" });
     }
     if (run.noise && !(run.noise.std >= 0)) errors.push({ loc: `runs.${i}.noise.std`, msg: "must be ≥ 0" });
-    if (landscape && run.start) {
+    if (landscape && run.start && scene.landscape.id !== "expression") {  // a typed domain is checked by the server
       const [[x0, x1], [y0, y1]] = landscape.escape_box;
       const [x, y] = run.start;
       if (!(x >= x0 && x <= x1 && y >= y0 && y <= y1)) {

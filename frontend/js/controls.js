@@ -36,7 +36,7 @@ function fieldControl(field, loc, handlers) {
     input.value = field.value;
     input.addEventListener("change", () => handlers.set(loc, input.value));
   } else {
-    const list = field.kind.endsWith("_list");
+    const list = field.kind.endsWith("_list") || field.kind === "text" || field.kind === "domain";
     input = el("input", { type: list ? "text" : "number", step: "any", id: inputId, "data-loc": loc, title,
       inputmode: "decimal", placeholder: formatValue(field.value) });
     if (field.explicit) input.value = formatValue(field.value);
@@ -46,7 +46,9 @@ function fieldControl(field, loc, handlers) {
     });
   }
   const label = el("label", { for: inputId, title }, field.name + (field.unit ? ` (${field.unit})` : ""));
-  return el("div", { class: "field" }, label, input, el("small", { class: "range", text: field.range }), error);
+  const wide = field.kind === "text" || field.kind === "domain";
+  const range = wide ? (field.kind === "text" ? "x, y, numbers, + − * / ^, sin cos exp log sqrt abs tanh min max…" : "x_min, x_max, y_min, y_max") : field.range;
+  return el("div", { class: `field${wide ? " wide" : ""}` }, label, input, el("small", { class: "range", text: range }), error);
 }
 
 export function formatValue(value) {

@@ -22,7 +22,7 @@ const views = { landscape: $("#view-landscape"), lr: $("#view-lr"), loss: $("#vi
 
 const app = {
   catalog: null, scene: null, effective: null, results: [], done: null, mesh: null, meshKey: null,
-  step: null, mode: "surface", logLoss: true, logLr: false, partialDraws: 0, selected: 0, playing: null, controller: null, generation: 0,
+  step: null, mode: "surface", logLoss: true, logLr: false, partialDraws: 0, compiled: new Set(), selected: 0, playing: null, controller: null, generation: 0,
 };
 window.optiscape = app;  // for the browser tests and the curious
 
@@ -100,7 +100,11 @@ async function compute() {
   stopPlaying();
   const token = await state.tokenOf(app.scene);
   history.replaceState(null, "", `?s=${token}`);
-  setStatus("computing", "computing…");
+  // a new typed expression compiles once (the server caches it); say so, it takes a moment
+  const expressions = [app.scene.landscape.id === "expression" ? app.scene.landscape.params.f ?? "" : null,
+    ...app.scene.runs.map((r) => (r.schedule.id === "expression" ? `k:${r.schedule.params.f ?? ""}` : null))].filter((e) => e !== null);
+  const fresh = expressions.some((e) => !app.compiled.has(e));
+  setStatus("computing", fresh ? "compiling the new expression (once)…" : "computing…");
   try {
     // the scene's defaults, the surface and the runs are asked for at once
     const meshKey = JSON.stringify(app.scene.landscape);
@@ -130,6 +134,7 @@ async function compute() {
     performance.mark("computed");
     if (generation !== app.generation) return;
     app.done = done;
+    expressions.forEach((e) => app.compiled.add(e));
     done.runs.forEach((r, i) => Object.assign(app.results[i], r));
     clearTimeout(drawTimer);
     drawTimer = null;

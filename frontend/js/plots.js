@@ -91,9 +91,10 @@ export function landscapeFigure(model) {
     if (mode === "surface") data.push({ ...trace, type: "scatter3d", z: stopped.map((r) => t.f(r.result.loss[last(r)])) });
     else data.push({ ...trace, type: "scatter" });
   }
-  const [[x0, x1], [y0, y1]] = landscape.domain;
+  // the grid's extent is the domain (a typed landscape has its own)
+  const [x0, x1, y0, y1] = [mesh.x[0], mesh.x[mesh.x.length - 1], mesh.y[0], mesh.y[mesh.y.length - 1]];
   const layout = {
-    title: { text: landscape.title, font: { size: 13 } },
+    title: { text: landscape.id === "expression" ? `f(x, y) = ${model.scene.landscape.params.f}` : landscape.title, font: { size: 13 } },
     font: FONT, margin: mode === "surface" ? { l: 0, r: 0, t: 48, b: 0 } : MARGIN, showlegend: false,
     uirevision: `${landscape.id}-${mode}`, paper_bgcolor: "rgba(0,0,0,0)",
   };

@@ -1,0 +1,79 @@
+"""Your own landscape and schedule: the `expression` ids of the contract, built from a parsed expression.
+
+A custom landscape is a `Landscape` like the built-in ones, made once per distinct (expression, domain) and
+cached, so its kernels compile once and are reused; its critical points come from the same Newton search.
+
+Example:
+    >>> bowl = landscape_of({"id": "expression", "params": {"f": "x^2 + 3*y^2", "domain": [[-2, 2], [-1, 1]]}})
+    >>> float(bowl.value((1.0, 1.0))), bowl.domain
+    (4.0, ((-2.0, 2.0), (-1.0, 1.0)))
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Mapping
+
+import jax.numpy as jnp
+
+from landscapes import LANDSCAPES, Landscape, Start
+from landscapes.params import Param
+
+from .expression import ExpressionError, check, parse
+
+LANDSCAPE_VARIABLES = ("x", "y")
+SCHEDULE_VARIABLES = ("k", "T", "lr")
+DEFAULT_DOMAIN = [[-3.0, 3.0], [-3.0, 3.0]]
+MAX_DOMAIN = 1e6
+
+LANDSCAPE_PARAMS = (
+    Param("f", "f(x, y): numbers, x, y, pi, e, + - * / ^, parentheses and sin cos tan exp log log10 sqrt abs tanh "
+          "sigmoid sinh cosh atan floor ceil min max", "sin(x)*cos(y) + 0.1*(x^2+y^2)", kind="text"),
+    Param("domain", "plot domain [[x_min, x_max], [y_min, y_max]]", DEFAULT_DOMAIN, kind="domain"),
+)
+SCHEDULE_PARAMS = (
+    Param("f", "η(k) from the step k (0-based), the run length T and lr, e.g. lr * 0.5^floor(k/100)",
+          "lr * 0.5^floor(k/100)", kind="text"),
+    Param("lr", "the base rate the expression may use as lr", 0.01, min=0, max=10, min_exclusive=True, scale="log"),
+)
+
+
+def check_domain(domain: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The domain as float pairs, or ValueError saying what is wrong."""
+    try:
+        (x0, x1), (y0, y1) = ((float(a), float(b)) for a, b in domain)
+    except (TypeError, ValueError):
+        raise ValueError("must be [[x_min, x_max], [y_min, y_max]]") from None
+    for lo, hi in ((x0, x1), (y0, y1)):
+        if not (abs(lo) <= MAX_DOMAIN and abs(hi) <= MAX_DOMAIN and lo < hi):
+            raise ValueError(f"each range must have min < max within ±{MAX_DOMAIN:g}, got [{lo:g}, {hi:g}]")
+    return (x0, x1), (y0, y1)
+
+
+@lru_cache(maxsize=64)
+def expression_landscape(f: str, domain: tuple) -> Landscape:
+    evaluate = parse(f, LANDSCAPE_VARIABLES)
+    (x0, x1), (y0, y1) = domain
+    return Landscape(
+        id="expression", title="Your own function", formula=f, description="A function you typed.",
+        fn=lambda p, q: evaluate({"x": p[0], "y": p[1]}) + 0.0 * p[0],  # a constant f still depends on the point
+        domain=domain, params=(), critical_points=(), minima_complete=False,
+        starts=(Start(x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0), "a corner of the domain"),),
+    )
+
+
+def landscape_of(spec: Mapping[str, Any]) -> Landscape:
+    """The Landscape of a scene's landscape {id, params} (params already checked)."""
+    if spec["id"] != "expression":
+        return LANDSCAPES[spec["id"]]
+    params = spec.get("params") or {}
+    return expression_landscape(params.get("f", LANDSCAPE_PARAMS[0].default),
+                                check_domain(params.get("domain", DEFAULT_DOMAIN)))
+
+
+def schedule_values(f: str, k, T, lr):
+    """η(k) of an expression schedule (jnp, traced k, T, lr)."""
+    return parse(f, SCHEDULE_VARIABLES)({"k": k, "T": T, "lr": lr}) + 0.0 * k
+
+
+__all__ = ["ExpressionError", "check", "landscape_of", "expression_landscape", "check_domain", "schedule_values",
+           "LANDSCAPE_PARAMS", "SCHEDULE_PARAMS", "LANDSCAPE_VARIABLES", "SCHEDULE_VARIABLES"]
