@@ -206,3 +206,17 @@ async def post_range_test(request: RangeTestRequest) -> ORJSONResponse:
 @router.post("/seeds", responses=ERRORS, summary="One noisy run over several seeds: mean and spread, every path")
 async def post_seeds(request: SeedsRequest) -> ORJSONResponse:
     return await _compute(explore.seed_bands, request.scene.model_dump(), request.run, request.seeds)
+
+
+@router.post("/export", responses={**ERRORS, 200: {"content": {"text/x-python": {}},
+             "description": "a standalone Python script (jax + optax) that reproduces every run"}},
+             summary="Export a scene as a standalone optax script")
+def post_export(scene: Scene) -> Response:
+    from .export import ExportError, export_script
+
+    try:
+        script = export_script(scene.model_dump())
+    except ExportError as e:
+        raise HTTPException(422, [{"loc": ["body", *e.loc], "msg": str(e), "type": "invalid"}])
+    return Response(script, media_type="text/x-python",
+                    headers={"Content-Disposition": 'attachment; filename="optiscape_scene.py"'})

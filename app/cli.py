@@ -151,6 +151,29 @@ def cmd_explore(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .export import ExportError, export_script
+
+    try:
+        data = orjson.loads(sys.stdin.buffer.read() if args.scene == "-" else Path(args.scene).read_bytes())
+    except OSError as e:
+        return _fail(f"cannot read {args.scene}: {e.strerror}")
+    except orjson.JSONDecodeError as e:
+        return _fail(f"{args.scene} is not valid JSON: {e}")
+    scene = _load_scene(data)
+    if isinstance(scene, str):
+        return _fail(scene)
+    try:
+        script = export_script(scene)
+    except ExportError as e:
+        return _fail(f"{'.'.join(map(str, e.loc))}: {e}")
+    if args.out:
+        Path(args.out).write_text(script)
+    else:
+        sys.stdout.write(script)
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -193,6 +216,10 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--mode", choices=("linear", "exponential"), default="exponential")
         if name == "seeds":
             command.add_argument("--seeds", type=int, default=8)
+    export = sub.add_parser("export", help="a standalone Python script (jax + optax) reproducing the runs")
+    export.add_argument("scene", help="scene JSON file (- for standard input)")
+    export.add_argument("--out", help="write here instead of standard output")
+    export.set_defaults(func=cmd_export)
     serve = sub.add_parser("serve", help="the app on http://HOST:PORT (API, docs and frontend)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

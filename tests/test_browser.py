@@ -151,6 +151,10 @@ def test_export_csv_holds_every_step(page, url):
     with page.expect_download() as info:
         page.click("#export-png")
     assert Path(info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as info:
+        page.click("#export-script")
+    script = Path(info.value.path()).read_text()
+    assert "import optax" in script and "optax.sgd(lr)" in script and "'label': 'SGD, constant'" in script
 
 
 def test_bad_values_are_shown_next_to_their_control(page, url):

@@ -29,6 +29,13 @@ export async function postJson(path, body, signal) {
   return answer.json();
 }
 
+export async function exportScript(scene) {
+  const answer = await fetch("/api/export", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify(scene) });
+  if (!answer.ok) throw await failure(answer);
+  return answer.text();
+}
+
 // The normalised scene a token holds (every default filled), or a thrown {status, detail}.
 export async function normalisedScene(token) {
   const answer = await fetch(`/api/permalinks/${token}`);

@@ -278,6 +278,14 @@ function bindPage() {
   $("#export-csv").addEventListener("click", () => download("optiscape-runs.csv", runsCsv(app.effective, app.results), "text/csv"));
   $("#export-json").addEventListener("click", () => download("optiscape-runs.json", runsJson(app.effective, app.results), "application/json"));
   $("#export-scene").addEventListener("click", () => download("optiscape-scene.json", sceneJson(app.effective), "application/json"));
+  $("#export-script").addEventListener("click", async () => {
+    try {
+      download("optiscape_scene.py", await api.exportScript(app.effective), "text/x-python");
+    } catch (error) {
+      const detail = error?.detail;
+      setStatus("invalid", Array.isArray(detail) ? detail.map((e) => e.msg).join("; ") : `Error: ${detail ?? error}`);
+    }
+  });
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, select, textarea, button")) return;
     if (e.key === " ") { e.preventDefault(); togglePlay(); }

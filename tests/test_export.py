@@ -1,0 +1,95 @@
+"""Export as code: running the exported script gives the same trajectories as the engine.
+
+Same to rounding: the script runs scalar code where the engine runs vectorised code, whose last bit can differ;
+a chaotic run (RMSprop drifting on a flat region) amplifies that, so the scenes here are not chaotic."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.engine import run_scene
+from app.export import ExportError, export_script
+from app.main import create_app
+from app.scene import normalise
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCENES = {
+    "canyon": json.loads((ROOT / "examples" / "canyon.json").read_text()),
+    "everything": {"landscape": {"id": "peaks"}, "steps": 250, "runs": [
+        {"optimizer": {"id": "nesterov"}, "schedule": {"id": "sgdr", "params": {"lr": 0.01}}, "start": [0, 1.5],
+         "noise": {"std": 0.5, "seed": 3}, "clip_norm": 2.0},
+        {"optimizer": {"id": "lookahead", "params": {"inner": {"id": "yogi", "params": {"initial_accumulator_value": 0.0}}}},
+         "schedule": {"id": "sequence", "params": {"parts": [{"schedule": {"id": "linear_warmup"}, "steps": 40},
+                                                             {"schedule": {"id": "htd", "params": {"lr": 0.05}}}]}},
+         "start": [-2, 1]},
+        {"optimizer": {"id": "adamw", "params": {"weight_decay": 0.01}},
+         "schedule": {"id": "expression", "params": {"f": "lr * 0.5^floor(k/50)", "lr": 0.05}}, "start": [1, -1]},
+        {"optimizer": {"id": "sgd"}, "schedule": {"id": "plateau", "params": {"lr": 0.02, "convention": "optax",
+                                                                               "patience": 5, "rtol": 0.01}},
+         "start": [2.5, -2]},
+        {"optimizer": {"id": "momentum"}, "schedule": {"id": "constant", "params": {"lr": 0.5}}, "start": [0, 1]},
+    ]},
+    "ackley": {"landscape": {"id": "ackley"}, "steps": 100, "runs": [{"optimizer": {"id": "adam"},
+                                                                      "schedule": {"id": "cosine", "params": {"lr": 0.1}}}]},
+    "typed": {"landscape": {"id": "expression", "params": {"f": "sin(x)*cos(y) + 0.1*(x^2+y^2) - max(x, 0)^2/9",
+                                                           "domain": [[-3, 3], [-2, 2]]}},
+              "steps": 200, "runs": [{"optimizer": {"id": "momentum"}, "schedule": {"id": "one_cycle", "params": {"max_lr": 0.05}},
+                                      "start": [1, 1]}]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCENES))
+def test_the_exported_script_reproduces_the_runs(name, tmp_path):
+    scene = normalise(SCENES[name])
+    script = tmp_path / "scene.py"
+    script.write_text(export_script(scene))
+    dump = tmp_path / "points.json"
+    done = subprocess.run([sys.executable, "-c", f"import json, runpy; ns = runpy.run_path({str(script)!r});"
+                           f"json.dump([t.tolist() for t in ns['trajectories']], open({str(dump)!r}, 'w'))"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    exported = json.loads(dump.read_text())
+    for result, points in zip(run_scene(scene), exported):
+        points = np.asarray(points)[:len(result.x)]  # past a stop the engine reports nothing
+        np.testing.assert_allclose(points[:, 0], result.x, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(points[:, 1], result.y, rtol=1e-9, atol=1e-12)
+
+
+def test_the_script_runs_standalone_and_prints_each_run(tmp_path):
+    script = tmp_path / "canyon.py"
+    script.write_text(export_script(normalise(SCENES["canyon"])))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and done.stdout.count("final point") == 5 and "constant:" in done.stdout
+
+
+def test_a_label_cannot_inject_code(tmp_path):
+    scene = normalise({"landscape": {"id": "booth"}, "steps": 5, "runs": [
+        {"label": "'}]\nimport os; os.system('echo PWNED') #"}]})
+    script = tmp_path / "s.py"
+    script.write_text(export_script(scene))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "PWNED" not in done.stdout.replace("echo PWNED", "")
+
+
+def test_torch_style_plateau_is_refused_clearly():
+    scene = normalise({"landscape": {"id": "booth"}, "runs": [{"plateau": {}}]})
+    with pytest.raises(ExportError) as info:
+        export_script(scene)
+    assert info.value.loc == ("runs", 0, "plateau", "convention")
+
+
+def test_export_endpoint_and_cli(tmp_path):
+    with TestClient(create_app(warm=False)) as client:
+        answer = client.post("/api/export", json=SCENES["canyon"])
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/x-python")
+        assert "optax.sgd(lr)" in answer.text
+        bad = client.post("/api/export", json={"landscape": {"id": "booth"}, "runs": [{"plateau": {}}]})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "runs", 0, "plateau", "convention"]
+    done = subprocess.run([sys.executable, "-m", "app.cli", "export", "examples/canyon.json", "--out",
+                           str(tmp_path / "c.py")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "import optax" in (tmp_path / "c.py").read_text()
