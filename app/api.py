@@ -105,17 +105,22 @@ async def _expression_mesh(request: Request, n: int) -> ORJSONResponse:
             raise HTTPException(422, [{"loc": ["query", "domain"], "msg": "must be x_min,x_max,y_min,y_max",
                                        "type": "invalid"}])
         data["domain"] = [[x0, x1], [y0, y1]]
-    unknown = set(query) - {"n", "f", "domain"}
-    if unknown:
-        raise HTTPException(422, [{"loc": ["query", name], "msg": "unknown parameter; allowed: n, f, domain",
-                                   "type": "invalid"} for name in sorted(unknown)])
+    constants = {}
+    for name in set(query) - {"n", "f", "domain"}:  # every other query parameter is a named parameter of f
+        try:
+            constants[name] = float(query[name])
+        except ValueError:
+            raise HTTPException(422, [{"loc": ["query", name], "msg": f"must be a number, got {query[name]!r}",
+                                       "type": "invalid"}])
+    data["constants"] = constants
     try:
         scene = normalise({"landscape": {"id": "expression", "params": data}, "runs": [{"start": [0, 0]}]})
     except ValidationError as e:
         raise HTTPException(422, [{"loc": ["query", err["loc"][-1]], "msg": err["msg"], "type": err["type"]}
                                   for err in e.errors() if err["loc"][0] == "landscape"])
     landscape = custom.landscape_of(scene["landscape"])
-    xs, ys, zs = await anyio.to_thread.run_sync(mesh, landscape, {}, n, limiter=COMPUTE_SLOTS)
+    values = scene["landscape"]["params"]["constants"]
+    xs, ys, zs = await anyio.to_thread.run_sync(mesh, landscape, values, n, limiter=COMPUTE_SLOTS)
     return ORJSONResponse({"x": xs, "y": ys, "z": zs})
 
 

@@ -10,6 +10,8 @@ Example:
 """
 from __future__ import annotations
 
+import math
+import re
 from functools import lru_cache
 from typing import Any, Mapping
 
@@ -18,23 +20,44 @@ import jax.numpy as jnp
 from landscapes import LANDSCAPES, Landscape, Start
 from landscapes.params import Param
 
-from .expression import ExpressionError, check, parse
+from .expression import CONSTANTS, FUNCTIONS, ExpressionError, check, parse
 
 LANDSCAPE_VARIABLES = ("x", "y")
 SCHEDULE_VARIABLES = ("k", "T", "lr")
 DEFAULT_DOMAIN = [[-3.0, 3.0], [-3.0, 3.0]]
 MAX_DOMAIN = 1e6
 
+MAX_CONSTANTS = 8
+CONSTANT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 LANDSCAPE_PARAMS = (
-    Param("f", "f(x, y): numbers, x, y, pi, e, + - * / ^, parentheses and sin cos tan exp log log10 sqrt abs tanh "
-          "sigmoid sinh cosh atan floor ceil min max", "sin(x)*cos(y) + 0.1*(x^2+y^2)", kind="text"),
+    Param("f", "f(x, y): numbers, x, y, your named parameters, pi, e, + - * / ^, parentheses and sin cos tan exp "
+          "log log10 sqrt abs tanh sigmoid sinh cosh atan floor ceil min max", "sin(x)*cos(y) + 0.1*(x^2+y^2)",
+          kind="text"),
     Param("domain", "plot domain [[x_min, x_max], [y_min, y_max]]", DEFAULT_DOMAIN, kind="domain"),
+    Param("constants", f"named parameters of f, e.g. {{\"a\": 1.0}} (at most {MAX_CONSTANTS}); new values "
+          "recompile nothing", {}, kind="constants"),
 )
 SCHEDULE_PARAMS = (
     Param("f", "η(k) from the step k (0-based), the run length T and lr, e.g. lr * 0.5^floor(k/100)",
           "lr * 0.5^floor(k/100)", kind="text"),
     Param("lr", "the base rate the expression may use as lr", 0.01, min=0, max=10, min_exclusive=True, scale="log"),
 )
+
+
+def check_constants(constants: Any) -> dict[str, float]:
+    """Named parameters {name: number}, or ValueError saying what is wrong."""
+    if not isinstance(constants, Mapping) or len(constants) > MAX_CONSTANTS:
+        raise ValueError(f"must be an object of at most {MAX_CONSTANTS} names and numbers")
+    out = {}
+    for name, value in constants.items():
+        reserved = set(LANDSCAPE_VARIABLES) | set(CONSTANTS) | set(FUNCTIONS)
+        if not isinstance(name, str) or not CONSTANT_NAME.match(name) or name in reserved:
+            raise ValueError(f"{name!r} cannot be a name: a letter, then letters, digits or _, at most 16, "
+                             "and not x, y, pi, e or a function")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) > 1e9:
+            raise ValueError(f"{name} must be a finite number within ±1e9, got {value!r}")
+        out[name] = float(value)
+    return out
 
 
 def check_domain(domain: Any) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -50,13 +73,16 @@ def check_domain(domain: Any) -> tuple[tuple[float, float], tuple[float, float]]
 
 
 @lru_cache(maxsize=64)
-def expression_landscape(f: str, domain: tuple) -> Landscape:
-    evaluate = parse(f, LANDSCAPE_VARIABLES)
+def expression_landscape(f: str, domain: tuple, names: tuple[str, ...] = ()) -> Landscape:
+    """One Landscape per (expression, domain, parameter names): parameter values are traced, like a built-in's."""
+    evaluate = parse(f, LANDSCAPE_VARIABLES + names)
     (x0, x1), (y0, y1) = domain
     return Landscape(
         id="expression", title="Your own function", formula=f, description="A function you typed.",
-        fn=lambda p, q: evaluate({"x": p[0], "y": p[1]}) + 0.0 * p[0],  # a constant f still depends on the point
-        domain=domain, params=(), critical_points=(), minima_complete=False,
+        # a constant f still depends on the point
+        fn=lambda p, q: evaluate({"x": p[0], "y": p[1], **{n: q[n] for n in names}}) + 0.0 * p[0],
+        domain=domain, params=tuple(Param(n, "named parameter", 0.0) for n in names), critical_points=(),
+        minima_complete=False,
         starts=(Start(x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0), "a corner of the domain"),),
     )
 
@@ -67,7 +93,8 @@ def landscape_of(spec: Mapping[str, Any]) -> Landscape:
         return LANDSCAPES[spec["id"]]
     params = spec.get("params") or {}
     return expression_landscape(params.get("f", LANDSCAPE_PARAMS[0].default),
-                                check_domain(params.get("domain", DEFAULT_DOMAIN)))
+                                check_domain(params.get("domain", DEFAULT_DOMAIN)),
+                                tuple(sorted(params.get("constants") or {})))
 
 
 def schedule_values(f: str, k, T, lr):
@@ -75,5 +102,6 @@ def schedule_values(f: str, k, T, lr):
     return parse(f, SCHEDULE_VARIABLES)({"k": k, "T": T, "lr": lr}) + 0.0 * k
 
 
-__all__ = ["ExpressionError", "check", "landscape_of", "expression_landscape", "check_domain", "schedule_values",
+__all__ = ["ExpressionError", "check", "landscape_of", "expression_landscape", "check_domain", "check_constants",
+           "schedule_values",
            "LANDSCAPE_PARAMS", "SCHEDULE_PARAMS", "LANDSCAPE_VARIABLES", "SCHEDULE_VARIABLES"]

@@ -87,7 +87,8 @@ class Plan:
     def __init__(self, scene: Mapping[str, Any]):
         self.scene = scene
         self.landscape = landscape_of(scene["landscape"])
-        given = {} if scene["landscape"]["id"] == "expression" else scene["landscape"]["params"]
+        params = scene["landscape"]["params"]
+        given = params.get("constants", {}) if scene["landscape"]["id"] == "expression" else params
         self.landscape_params = resolve_params(self.landscape.params, given, steps=None)
         self.minima = minima(self.landscape, self.landscape_params)
         self.landscape_values = np.asarray([self.landscape_params[p.name] for p in self.landscape.params],

@@ -45,7 +45,7 @@ def _code_of(node) -> str:
     if node.kind == "number":  # an array, as the engine's evaluation makes it (a Python 2.0 would lower differently)
         return f"jnp.asarray({float(node.value)!r}, dtype=jnp.float64)"
     if node.kind == "variable":
-        return {"x": "p[0]", "y": "p[1]"}[node.value]
+        return {"x": "p[0]", "y": "p[1]"}.get(node.value, f"q[{node.value!r}]")
     if node.kind == "unary":
         return f"({node.value}{_code_of(node.children[0])})"
     if node.kind == "call":
@@ -56,7 +56,7 @@ def _code_of(node) -> str:
 
 def _landscape_source(landscape: Mapping[str, Any]) -> str:
     if landscape["id"] == "expression":
-        tree = check(landscape["params"]["f"], ("x", "y"))
+        tree = check(landscape["params"]["f"], ("x", "y") + tuple(sorted(landscape["params"].get("constants", {}))))
         return f"def f(p, q):\n    # {landscape['params']['f']}\n    return {_code_of(tree)} + 0.0 * p[0]\n"
     function = getattr(surfaces, landscape["id"])
     source = textwrap.dedent(inspect.getsource(function)).replace(f"def {landscape['id']}(", "def f(", 1)
@@ -171,7 +171,8 @@ def export_script(scene: Mapping[str, Any]) -> str:
     landscape = scene["landscape"]
     return TEMPLATE.format(
         n_runs=len(runs), steps=steps, landscape=landscape["id"],
-        landscape_params={} if landscape["id"] == "expression" else dict(landscape["params"]),
+        landscape_params=dict(landscape["params"].get("constants", {})) if landscape["id"] == "expression"
+        else dict(landscape["params"]),
         landscape_source=_landscape_source(landscape).rstrip() + "\n", runs=_format_runs(runs),
         optimizers="[\n" + "".join(f"    lambda lr: {_optimizer_code(r['optimizer'])},\n" for r in scene["runs"]) + "]")
 

@@ -191,12 +191,17 @@ def _expression_landscape(component: Component, resolve, fail):
     if values is None:
         return None
     ok = True
+    try:
+        values["constants"] = custom.check_constants(values["constants"])
+    except ValueError as e:
+        fail(("landscape", "params", "constants"), str(e), values["constants"])
+        values["constants"], ok = {}, False
     if not isinstance(values["f"], str):
         fail(("landscape", "params", "f"), "must be a string", values["f"])
         ok = False
     else:
         try:
-            custom.check(values["f"], custom.LANDSCAPE_VARIABLES)
+            custom.check(values["f"], custom.LANDSCAPE_VARIABLES + tuple(sorted(values["constants"])))
         except custom.ExpressionError as e:
             fail(("landscape", "params", "f"), str(e), values["f"])
             ok = False

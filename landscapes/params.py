@@ -16,11 +16,12 @@ Example:
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-NESTED = ("parts", "optimizer", "text", "domain")  # structured values (sequence parts, lookahead's inner optimizer): their owner checks them
+NESTED = ("parts", "optimizer", "text", "domain", "constants")  # structured values (sequence parts, lookahead's inner optimizer): their owner checks them
 KINDS = ("float", "int", "bool", "choice", "float_list", "int_list") + NESTED
 
 
@@ -203,8 +204,8 @@ def resolve_params(params: tuple[Param, ...], given: Mapping[str, Any], steps: i
                     value = _clamp_int(param, value, steps)
                 elif param.kind == "int_list":
                     value = [_clamp_int(param, v, steps) for v in value]
-            elif isinstance(value, list):
-                value = list(value)
+            elif isinstance(value, (list, dict)):
+                value = copy.deepcopy(value)  # a default is never shared with (or changed by) a scene
         values[param.name] = value
     if errors:
         raise ParamErrors(errors)

@@ -127,3 +127,35 @@ def test_a_distinct_expression_compiles_once():
     finally:
         logging.getLogger("jax").removeHandler(handler)
     assert messages == []
+
+
+def test_named_parameters_are_traced_like_a_built_in_landscapes():
+    import logging
+
+    import jax
+
+    def scene(a):
+        return normalise({"landscape": {"id": "expression", "params": {"f": "a*(x-c)^2 + y^2",
+                                                                        "constants": {"a": a, "c": 1.0}}},
+                          "steps": 200, "runs": [{"start": [-1, 1], "schedule": {"id": "constant", "params": {"lr": 0.05}}}]})
+
+    first = run_scene(scene(2.0))[0]
+    assert abs(first.x[-1] - 1) < 1e-6
+    assert first.grad_norm[0] == pytest.approx(np.hypot(2 * 2.0 * (-2), 2))
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage()) if "Compiling" in record.getMessage() else None
+    logging.getLogger("jax").addHandler(handler)
+    try:
+        with jax.log_compiles():
+            second = run_scene(scene(0.5))[0]
+    finally:
+        logging.getLogger("jax").removeHandler(handler)
+    assert messages == [] and second.grad_norm[0] == pytest.approx(np.hypot(2 * 0.5 * (-2), 2))
+    for bad, words in [({"x": 1}, "cannot be a name"), ({"sin": 1}, "cannot be a name"), ({"a": "1"}, "finite number"),
+                       ({f"k{i}": 1 for i in range(9)}, "at most 8")]:
+        with pytest.raises(ValidationError) as info:
+            normalise({"landscape": {"id": "expression", "params": {"f": "x", "constants": bad}}, "runs": [{}]})
+        assert words in info.value.errors()[0]["msg"]
+    with pytest.raises(ValidationError, match="unknown name 'b'"):
+        normalise({"landscape": {"id": "expression", "params": {"f": "a*x + b", "constants": {"a": 1}}}, "runs": [{}]})

@@ -9,7 +9,10 @@ export async function getCatalog() {
 
 export async function getMesh(landscape, n = 80) {
   const query = new URLSearchParams({ n: String(n) });
-  for (const [name, value] of Object.entries(landscape.params || {})) query.set(name, String(value));
+  for (const [name, value] of Object.entries(landscape.params || {})) {
+    if (name === "constants") for (const [c, v] of Object.entries(value || {})) query.set(c, String(v));
+    else query.set(name, String(value));
+  }
   const answer = await fetch(`/api/landscapes/${encodeURIComponent(landscape.id)}/mesh?${query}`);
   if (!answer.ok) throw await failure(answer);
   return answer.json();

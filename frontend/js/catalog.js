@@ -29,6 +29,10 @@ export function validate(param, value, steps) {
   }
   if (param.kind === "bool") return typeof value === "boolean" ? null : "must be true or false";
   if (param.kind === "text") return typeof value === "string" ? null : "must be text";
+  if (param.kind === "constants") {
+    const ok = value && typeof value === "object" && !Array.isArray(value) && Object.values(value).every(Number.isFinite);
+    return ok ? null : "write name = number, separated by commas";
+  }
   if (param.kind === "domain") {
     const ok = Array.isArray(value) && value.length === 2 && value.every((r) => Array.isArray(r) && r.length === 2 && r[0] < r[1]);
     return ok ? null : "must be x_min, x_max, y_min, y_max with min < max";
@@ -80,6 +84,11 @@ export function fieldsOf(params, given, steps, effective = {}) {
 // Parse what a user typed into a control into the parameter's value type (or return it as is for validation).
 export function parseInput(param, text) {
   if (param.kind === "bool" || param.kind === "choice" || param.kind === "text") return text;
+  if (param.kind === "constants") {
+    const pairs = String(text).split(",").map((s) => s.trim()).filter(Boolean).map((s) => s.split("=").map((t) => t.trim()));
+    return pairs.every((p) => p.length === 2 && p[0] && Number.isFinite(Number(p[1])))
+      ? Object.fromEntries(pairs.map(([k, v]) => [k, Number(v)])) : text;
+  }
   if (param.kind === "domain") {
     const v = String(text).split(",").map((s) => Number(s.trim()));
     return v.length === 4 && v.every(Number.isFinite) ? [[v[0], v[1]], [v[2], v[3]]] : text;

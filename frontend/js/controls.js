@@ -36,7 +36,7 @@ function fieldControl(field, loc, handlers) {
     input.value = field.value;
     input.addEventListener("change", () => handlers.set(loc, input.value));
   } else {
-    const list = field.kind.endsWith("_list") || field.kind === "text" || field.kind === "domain";
+    const list = field.kind.endsWith("_list") || ["text", "domain", "constants"].includes(field.kind);
     input = el("input", { type: list ? "text" : "number", step: "any", id: inputId, "data-loc": loc, title,
       inputmode: "decimal", placeholder: formatValue(field.value) });
     if (field.explicit) input.value = formatValue(field.value);
@@ -46,13 +46,16 @@ function fieldControl(field, loc, handlers) {
     });
   }
   const label = el("label", { for: inputId, title }, field.name + (field.unit ? ` (${field.unit})` : ""));
-  const wide = field.kind === "text" || field.kind === "domain";
-  const range = wide ? (field.kind === "text" ? "x, y, numbers, + − * / ^, sin cos exp log sqrt abs tanh min max…" : "x_min, x_max, y_min, y_max") : field.range;
+  const wide = ["text", "domain", "constants"].includes(field.kind);
+  const hints = { text: "x, y, your names, numbers, + − * / ^, sin cos exp log sqrt abs tanh min max…",
+    domain: "x_min, x_max, y_min, y_max", constants: "named parameters: a = 1, b = 0.5" };
+  const range = wide ? hints[field.kind] : field.range;
   return el("div", { class: `field${wide ? " wide" : ""}` }, label, input, el("small", { class: "range", text: range }), error);
 }
 
 export function formatValue(value) {
   if (Array.isArray(value)) return value.join(", ");
+  if (value && typeof value === "object") return Object.entries(value).map(([k, v]) => `${k} = ${v}`).join(", ");
   if (typeof value === "number") return String(+value.toPrecision(8));
   return value === null || value === undefined ? "" : String(value);
 }
