@@ -18,26 +18,16 @@ export async function getMesh(landscape, n = 80) {
   return answer.json();
 }
 
-export async function postRuns(scene) {
-  const answer = await fetch("/api/runs", { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify(scene) });
-  if (!answer.ok) throw await failure(answer);
-  return answer.json();
-}
-
-export async function postJson(path, body, signal) {
+async function post(path, body, signal) {
   const answer = await fetch(path, { method: "POST", headers: { "content-type": "application/json" },
     body: JSON.stringify(body), signal });
   if (!answer.ok) throw await failure(answer);
-  return answer.json();
+  return answer;
 }
 
-export async function exportScript(scene) {
-  const answer = await fetch("/api/export", { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify(scene) });
-  if (!answer.ok) throw await failure(answer);
-  return answer.text();
-}
+export const postRuns = async (scene) => (await post("/api/runs", scene)).json();
+export const postJson = async (path, body, signal) => (await post(path, body, signal)).json();
+export const exportScript = async (scene) => (await post("/api/export", scene)).text();
 
 // The normalised scene a token holds (every default filled), or a thrown {status, detail}.
 export async function normalisedScene(token) {

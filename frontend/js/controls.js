@@ -3,22 +3,11 @@
 // keyboard focus stays where it is. Every input carries data-loc, the dotted path of its value in the scene.
 
 import { fieldsOf, parseInput } from "./catalog.js";
+import { el } from "./dom.js";
 import { getAt } from "./state.js";
 
 let uid = 0;
 const id = () => `c${++uid}`;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function fieldControl(field, loc, handlers) {
   const inputId = id();

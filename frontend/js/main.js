@@ -4,6 +4,7 @@
 import * as api from "./api.js";
 import { sceneErrors, serverErrors } from "./catalog.js";
 import { renderControls, updateControls } from "./controls.js";
+import { el } from "./dom.js";
 import { runsCsv, runsJson, sceneJson } from "./export.js";
 import * as plots from "./plots.js";
 import * as state from "./state.js";
@@ -314,27 +315,10 @@ function openPreset(preset) {
 }
 
 function renderGallery() {
-  const gallery = $("#gallery");
-  gallery.replaceChildren();
-  for (const preset of app.catalog.presets) {
-    const card = document.createElement("article");
-    card.className = "card";
-    const title = document.createElement("h3");
-    title.textContent = preset.title;
-    const teaser = document.createElement("p");
-    teaser.textContent = preset.teaser;
-    const tag = document.createElement("span");
-    tag.className = "tag";
-    tag.textContent = preset.claims;
-    const open = document.createElement("button");
-    open.type = "button";
-    open.textContent = "open";
-    open.dataset.preset = preset.id;
-    open.setAttribute("aria-label", `open the preset ${preset.title}`);
-    open.addEventListener("click", () => openPreset(preset));
-    card.append(title, teaser, tag, open);
-    gallery.append(card);
-  }
+  $("#gallery").replaceChildren(...app.catalog.presets.map((preset) => el("article", { class: "card" },
+    el("h3", { text: preset.title }), el("p", { text: preset.teaser }), el("span", { class: "tag", text: preset.claims }),
+    el("button", { type: "button", "data-preset": preset.id, "aria-label": `open the preset ${preset.title}`,
+      onclick: () => openPreset(preset) }, "open"))));
 }
 
 // The five families, each with the learning-rate curves of a few of its schedules (η0 = 0.1, T = 500).
@@ -350,17 +334,8 @@ async function renderFamilies() {
   box.replaceChildren();
   let index = 0;
   for (const family of families) {
-    const card = document.createElement("div");
-    card.className = "family";
-    const title = document.createElement("h3");
-    title.textContent = family.title;
-    const text = document.createElement("p");
-    text.textContent = family.text;
-    const chart = document.createElement("div");
-    chart.className = "chart";
-    chart.dataset.family = family.family;
-    card.append(title, text, chart);
-    box.append(card);
+    const chart = el("div", { class: "chart", "data-family": family.family });
+    box.append(el("div", { class: "family" }, el("h3", { text: family.title }), el("p", { text: family.text }), chart));
     const curves = family.schedules.map((id) => ({ name: app.catalog.schedules[id].title, lr: answer.runs[index++].lr }));
     await plotlyReady;
     await plots.drawCurves(chart, curves);
