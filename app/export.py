@@ -3,10 +3,10 @@
 The script needs only jax and optax. It holds the landscape's own jnp source (a typed landscape is printed back
 from its parsed tree, never copied from the text), each run's learning rates as the table Optiscape computed and
 the optimizer consumed (so every schedule, typed ones included, is reproduced exactly), and the optax optimizer
-with clipping, seeded gradient noise and lookahead as the engine composes them. Reduce-on-plateau is exported as
-`optax.contrib.reduce_on_plateau` (the optax convention); the torch convention has no optax equivalent and is
-refused rather than exported wrong. The numbers agree to rounding: the script runs scalar code where the engine
-runs vectorised code, and a chaotic run can amplify their last-bit difference.
+with clipping, seeded gradient noise and lookahead as the engine composes them: like the engine, each step builds
+the optimizer with that step's rate. Reduce-on-plateau (either convention) is Optiscape's own pure-jnp state
+machine (`app/plateau.py`), copied into the script. The numbers agree to rounding: the script runs scalar code
+where the engine runs vectorised code, and a chaotic run can amplify their last-bit difference.
 
 Example:
     >>> from app.scene import normalise
@@ -22,12 +22,16 @@ from typing import Any, Mapping
 
 from landscapes import surfaces
 
+from . import plateau as plateau_module
+from .engine import plateau_of
 from .expression import FUNCTIONS, check
 from .optimizers import OPTIMIZERS
 from .schedules import learning_rate_tables
 
 
 class ExportError(ValueError):
+    """Kept for callers: a scene the exporter cannot write (none at present)."""
+
     def __init__(self, loc: tuple, message: str):
         self.loc = loc
         super().__init__(message)
@@ -102,30 +106,35 @@ OPTIMIZERS = {optimizers}
 RUNS = {runs}
 
 
+{plateau_source}
+
 def run(spec):
     q = {{k: jnp.asarray(v) for k, v in LANDSCAPE_PARAMS.items()}}
-    table = jnp.asarray(spec["learning_rates"])
-    lr = lambda count: table[count]  # the rates Optiscape computed: every schedule, exactly
-    tx = OPTIMIZERS[spec["optimizer"]](lr)
-    if spec["clip_norm"] is not None:
-        tx = optax.chain(optax.clip_by_global_norm(spec["clip_norm"]), tx)
-    if spec["plateau"] is not None:
-        tx = optax.chain(tx, optax.contrib.reduce_on_plateau(**spec["plateau"]))
+    table = jnp.asarray(spec["learning_rates"])  # the rates Optiscape computed: every schedule, exactly
+    optimizer = OPTIMIZERS[spec["optimizer"]]  # built each step with that step's rate (its state does not depend on it)
+    clip = optax.clip_by_global_norm(spec["clip_norm"]) if spec["clip_norm"] is not None else None
+    options = plateau_options(**spec["plateau"]) if spec["plateau"] is not None else None
     lookahead = spec["lookahead"]
     start = jnp.asarray(spec["start"])
     params = optax.LookaheadParams.init_synced(start) if lookahead else start
-    state = tx.init(params)
+    state = (optimizer(1.0).init(params), initial_state())
     key = jax.random.key(spec["seed"])
     value_and_grad = jax.value_and_grad(lambda p: f(p, q))
 
     @jax.jit
     def step(params, state, k):
+        opt_state, plateau_state = state
         point = params.fast if lookahead else params
         loss, g = value_and_grad(point)
         g = g + spec["noise_std"] * jax.random.normal(jax.random.fold_in(key, k), (2,), dtype=jnp.float64)
-        extra = {{"value": loss}} if spec["plateau"] is not None else {{}}
-        updates, state = tx.update(g, state, params, **extra)
-        return optax.apply_updates(params, updates), state
+        if clip is not None:
+            g, _ = clip.update(g, optax.EmptyState())
+        rate = table[k]
+        if options is not None:
+            plateau_state, scale = plateau_step(plateau_state, loss, options, rate)
+            rate = rate * scale
+        updates, opt_state = optimizer(rate).update(g, opt_state, params)
+        return optax.apply_updates(params, updates), (opt_state, plateau_state)
 
     points = [start]
     for k in range(STEPS):
@@ -151,17 +160,10 @@ def export_script(scene: Mapping[str, Any]) -> str:
     runs = []
     for i, (run, table) in enumerate(zip(scene["runs"], tables)):
         plateau = None
-        if run["schedule"]["id"] == "plateau" or run.get("plateau"):
-            options = run["schedule"]["params"] if run["schedule"]["id"] == "plateau" else run["plateau"]
-            if options["convention"] != "optax":
-                where = ("runs", i, "schedule", "params", "convention") if run["schedule"]["id"] == "plateau" \
-                    else ("runs", i, "plateau", "convention")
-                raise ExportError(where, "export reproduces reduce-on-plateau only in the optax convention "
-                                         "(optax has no torch-style plateau); set convention to 'optax'")
-            min_scale = options["min_lr"] / options["lr"] if run["schedule"]["id"] == "plateau" else options["min_scale"]
-            plateau = {"factor": options["factor"], "patience": options["patience"], "rtol": options["rtol"],
-                       "atol": options["atol"], "cooldown": options["cooldown"],
-                       "accumulation_size": options["accumulation_size"], "min_scale": min_scale}
+        options = plateau_of(run)
+        if options["enabled"]:
+            plateau = {name: options[name] for name in ("factor", "patience", "rtol", "atol", "cooldown",
+                                                        "accumulation_size", "min_scale", "convention")}
         runs.append({
             "label": run["label"], "start": list(run["start"]), "optimizer": i,
             "lookahead": run["optimizer"]["id"] == "lookahead", "learning_rates": [float(v) for v in table],
@@ -174,7 +176,15 @@ def export_script(scene: Mapping[str, Any]) -> str:
         landscape_params=dict(landscape["params"].get("constants", {})) if landscape["id"] == "expression"
         else dict(landscape["params"]),
         landscape_source=_landscape_source(landscape).rstrip() + "\n", runs=_format_runs(runs),
+        plateau_source=_plateau_source(),
         optimizers="[\n" + "".join(f"    lambda lr: {_optimizer_code(r['optimizer'])},\n" for r in scene["runs"]) + "]")
+
+
+def _plateau_source() -> str:
+    """app/plateau.py as it is (pure jnp), without its module docstring and imports."""
+    source = inspect.getsource(plateau_module)
+    body = source[source.index("TORCH_EPS"):]
+    return "# ---- reduce on plateau: Optiscape's app/plateau.py ----\nfrom typing import NamedTuple\n\n" + body
 
 
 def _format_runs(runs: list[dict]) -> str:

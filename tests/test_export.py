@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.engine import run_scene
-from app.export import ExportError, export_script
+from app.export import export_script
 from app.main import create_app
 from app.scene import normalise
 
@@ -77,11 +77,24 @@ def test_a_label_cannot_inject_code(tmp_path):
     assert done.returncode == 0 and "PWNED" not in done.stdout.replace("echo PWNED", "")
 
 
-def test_torch_style_plateau_is_refused_clearly():
-    scene = normalise({"landscape": {"id": "booth"}, "runs": [{"plateau": {}}]})
-    with pytest.raises(ExportError) as info:
-        export_script(scene)
-    assert info.value.loc == ("runs", 0, "plateau", "convention")
+def test_both_plateau_conventions_are_reproduced(tmp_path):
+    scene = normalise({"landscape": {"id": "sigmoid_cliff"}, "steps": 200, "runs": [
+        {"schedule": {"id": "plateau", "params": {"lr": 2.0, "factor": 0.5, "patience": 5, "rtol": 1e-3}},
+         "start": [-2, -2]},
+        {"schedule": {"id": "cosine", "params": {"lr": 2.0}}, "start": [-2, -2],
+         "plateau": {"convention": "optax", "patience": 4, "rtol": 1e-3}}]})
+    script = tmp_path / "plateau.py"
+    script.write_text(export_script(scene))
+    dump = tmp_path / "points.json"
+    done = subprocess.run([sys.executable, "-c", f"import json, runpy; ns = runpy.run_path({str(script)!r});"
+                           f"json.dump([t.tolist() for t in ns['trajectories']], open({str(dump)!r}, 'w'))"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = run_scene(scene)
+    assert results[0].lr[-1] < 2.0  # the plateau did reduce the rate
+    for result, points in zip(results, json.loads(dump.read_text())):
+        np.testing.assert_allclose(np.asarray(points)[:len(result.x)], np.stack([result.x, result.y], 1),
+                                   rtol=1e-9, atol=1e-12)
 
 
 def test_export_endpoint_and_cli(tmp_path):
@@ -89,8 +102,8 @@ def test_export_endpoint_and_cli(tmp_path):
         answer = client.post("/api/export", json=SCENES["canyon"])
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/x-python")
         assert "optax.sgd(lr)" in answer.text
-        bad = client.post("/api/export", json={"landscape": {"id": "booth"}, "runs": [{"plateau": {}}]})
-        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "runs", 0, "plateau", "convention"]
+        bad = client.post("/api/export", json={"landscape": {"id": "booth"}, "runs": [{"plateau": {"patience": 0}}]})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "runs", 0, "plateau", "patience"]
     done = subprocess.run([sys.executable, "-m", "app.cli", "export", "examples/canyon.json", "--out",
                            str(tmp_path / "c.py")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "import optax" in (tmp_path / "c.py").read_text()
