@@ -17,10 +17,10 @@ COPY landscapes ./landscapes
 COPY frontend ./frontend
 RUN pip install --no-cache-dir .
 
-USER optiscape
+USER 10001
 RUN mkdir -p /home/optiscape/.cache/optiscape/jax
 VOLUME ["/home/optiscape/.cache/optiscape"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=4).status == 200 else 1)"
+    CMD ["python", "-c", "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=4).status == 200 else 1)"]
 CMD ["optiscape", "serve", "--host", "0.0.0.0", "--port", "8000"]

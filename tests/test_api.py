@@ -172,3 +172,17 @@ def test_frontend_and_plotly_are_served_locally(client):
     assert client.get("/").status_code == 200
     plotly_js = client.get("/vendor/plotly.min.js")
     assert plotly_js.status_code == 200 and b"plotly" in plotly_js.content[:2000].lower()
+
+
+def test_security_headers_and_no_reflection_of_input_as_html(client):
+    page = client.get("/")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-eval" not in csp and "frame-ancestors 'none'" in csp
+    for answer in (page, client.get("/api/catalog"), client.post("/api/runs", json={"x": 1})):
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+    hostile = "<script>alert(1)</script>"
+    answer = client.post("/api/runs", json={"landscape": {"id": hostile}, "runs": [{}]})
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/json"
+    missing = client.get(f"/api/landscapes/{hostile}/mesh")
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"

@@ -53,6 +53,16 @@ def page(browser, request):
     assert [p for p in problems if p not in page.expected_console] == [], problems
 
 
+def wait_until(page, expression, timeout=60.0):
+    """Poll a JS expression through page.evaluate (CDP). Playwright's wait_for_function evaluates its string
+    with eval inside the page, which the app's Content-Security-Policy forbids, as it should."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"never true: {expression}")
+        time.sleep(0.05)
+
+
 def ready(page):
     page.wait_for_selector("body[data-status=ready]", timeout=60_000)
 
@@ -111,7 +121,7 @@ def test_clicking_the_contour_sets_the_selected_runs_start(page, url):
     ready(page)
     page.click("fieldset[data-run='1'] input[type=radio]")
     page.click("#mode")
-    page.wait_for_function("document.getElementById('view-landscape').data[0].type === 'contour'")
+    wait_until(page, "document.getElementById('view-landscape').data[0].type === 'contour'")
     box = page.locator("#view-landscape .nsewdrag").bounding_box()
     settle(page, lambda: page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25))
     start = page.evaluate("window.optiscape.scene.runs[1].start")
@@ -185,7 +195,7 @@ def test_timeline_plays_steps_and_hover_highlights(page, url):
     page.goto(url + "/")
     ready(page)
     page.click("#play")
-    page.wait_for_function("window.optiscape.step !== null && window.optiscape.step > 20")
+    wait_until(page, "window.optiscape.step !== null && window.optiscape.step > 20")
     page.click("#play")
     stopped = page.evaluate("window.optiscape.step")
     time.sleep(0.3)
@@ -217,7 +227,7 @@ def test_a_preset_opens_with_its_explanation_and_stays_live(page, url):
     page.goto(url + "/")
     ready(page)
     page.locator("#families").scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelectorAll('#families .chart .main-svg').length >= 5")
+    wait_until(page, "document.querySelectorAll('#families .chart .main-svg').length >= 5")
     assert page.evaluate("[...document.querySelectorAll('#families .chart')].map(c => c.data.length)") == [1, 3, 3, 3, 3]
     settle(page, lambda: page.click("button[data-preset=saddle_line]"))
     assert page.is_visible("#preset-box") and "Saddles" in page.text_content("#preset-title")
