@@ -217,11 +217,7 @@ async def post_seeds(request: SeedsRequest) -> ORJSONResponse:
              "description": "a standalone Python script (jax + optax) that reproduces every run"}},
              summary="Export a scene as a standalone optax script")
 def post_export(scene: Scene) -> Response:
-    from .export import ExportError, export_script
+    from .export import export_script
 
-    try:
-        script = export_script(scene.model_dump())
-    except ExportError as e:
-        raise HTTPException(422, [{"loc": ["body", *e.loc], "msg": str(e), "type": "invalid"}])
-    return Response(script, media_type="text/x-python",
+    return Response(export_script(scene.model_dump()), media_type="text/x-python",
                     headers={"Content-Disposition": 'attachment; filename="optiscape_scene.py"'})

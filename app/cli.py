@@ -152,7 +152,7 @@ def cmd_explore(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import ExportError, export_script
+    from .export import export_script
 
     try:
         data = orjson.loads(sys.stdin.buffer.read() if args.scene == "-" else Path(args.scene).read_bytes())
@@ -163,10 +163,7 @@ def cmd_export(args) -> int:
     scene = _load_scene(data)
     if isinstance(scene, str):
         return _fail(scene)
-    try:
-        script = export_script(scene)
-    except ExportError as e:
-        return _fail(f"{'.'.join(map(str, e.loc))}: {e}")
+    script = export_script(scene)
     if args.out:
         Path(args.out).write_text(script)
     else:

@@ -15,8 +15,6 @@ import re
 from functools import lru_cache
 from typing import Any, Mapping
 
-import jax.numpy as jnp
-
 from landscapes import LANDSCAPES, Landscape, Start
 from landscapes.params import Param
 

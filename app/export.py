@@ -29,14 +29,6 @@ from .optimizers import OPTIMIZERS
 from .schedules import learning_rate_tables
 
 
-class ExportError(ValueError):
-    """Kept for callers: a scene the exporter cannot write (none at present)."""
-
-    def __init__(self, loc: tuple, message: str):
-        self.loc = loc
-        super().__init__(message)
-
-
 JNP_NAMES = {"sin": "jnp.sin", "cos": "jnp.cos", "tan": "jnp.tan", "exp": "jnp.exp", "log": "jnp.log",
              "sqrt": "jnp.sqrt", "abs": "jnp.abs", "tanh": "jnp.tanh", "sigmoid": "jax.nn.sigmoid", "sinh": "jnp.sinh",
              "cosh": "jnp.cosh", "atan": "jnp.arctan", "floor": "jnp.floor", "ceil": "jnp.ceil", "min": "jnp.minimum",
@@ -154,7 +146,7 @@ if __name__ == "__main__":
 
 
 def export_script(scene: Mapping[str, Any]) -> str:
-    """A standalone script reproducing every run of a normalised scene (ExportError for what it cannot)."""
+    """A standalone script reproducing every run of a normalised scene."""
     steps = scene["steps"]
     tables = learning_rate_tables([(r["schedule"]["id"], r["schedule"]["params"]) for r in scene["runs"]], steps)
     runs = []

@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator

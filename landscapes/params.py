@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 NESTED = ("parts", "optimizer", "text", "domain", "constants")  # structured values (sequence parts, lookahead's inner optimizer): their owner checks them

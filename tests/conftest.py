@@ -1,4 +1,6 @@
+import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -20,3 +22,26 @@ def run(optimizer="sgd", schedule="constant", start=None, optimizer_params=None,
     if start is not None:
         entry["start"] = list(start)
     return entry
+
+
+@contextmanager
+def compile_log():
+    """The messages of every JAX compilation or retrace inside the block (empty: nothing compiled)."""
+    import jax
+
+    messages = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            text = record.getMessage()
+            if "Compiling" in text or "Finished tracing" in text:
+                messages.append(text)
+
+    handler = Collect()
+    logger = logging.getLogger("jax")
+    logger.addHandler(handler)
+    try:
+        with jax.log_compiles():
+            yield messages
+    finally:
+        logger.removeHandler(handler)

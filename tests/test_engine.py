@@ -1,13 +1,11 @@
 """The engine as a user meets it: statuses, isolation of runs, no recompilation, chunking, float64, noise."""
-import logging
 
-import jax
 import numpy as np
 import pytest
 
 from app.engine import run_scene, stream_scene
 from app.schedules import SCHEDULES
-from conftest import make_scene, run
+from conftest import compile_log, make_scene, run
 
 
 def test_result_arrays_have_the_contract_lengths_and_float64():
@@ -55,18 +53,6 @@ def test_saddle_escape_is_reported_at_the_floor_or_the_box():
     assert stays.summary["nearest_minimum"] is None and stays.summary["steps_to_tolerance"] is None
 
 
-def capture_compiles():
-    messages = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            text = record.getMessage()
-            if "Compiling" in text or "Finished tracing" in text:
-                messages.append(text)
-
-    return messages, Collect()
-
-
 def test_new_numbers_never_recompile():
     """Learning rate, schedule id and parameters, start, momentum, noise, seed, clipping, landscape parameters:
     once the kernels of a step bucket and run bucket exist, none of these compiles anything."""
@@ -90,32 +76,20 @@ def test_new_numbers_never_recompile():
                          run("adam", "sgdr", lr=0.05, T0=33, optimizer_params={"b1": 0.5, "eps": 1e-3})]),
         make_scene("rosenbrock", steps=450, runs=base),  # another step count in the same bucket (512)
     ]
-    messages, handler = capture_compiles()
-    logger = logging.getLogger("jax")
-    logger.addHandler(handler)
-    try:
-        with jax.log_compiles():
-            for scene in variants:
-                run_scene(scene)
-    finally:
-        logger.removeHandler(handler)
+    with compile_log() as messages:
+        for scene in variants:
+            run_scene(scene)
     assert messages == [], "\n".join(m[:160] for m in messages)
 
 
 def test_a_new_step_bucket_compiles_and_is_then_reused():
     base = [run("sgd", "constant", lr=1e-3)]
     run_scene(make_scene("booth", steps=3000, runs=base))
-    messages, handler = capture_compiles()
-    logger = logging.getLogger("jax")
-    logger.addHandler(handler)
-    try:
-        with jax.log_compiles():
-            run_scene(make_scene("booth", steps=2500, runs=base))  # same bucket (3072)
-            assert messages == []
-            run_scene(make_scene("booth", steps=5000, runs=base))  # a new bucket compiles
-            assert messages != []
-    finally:
-        logger.removeHandler(handler)
+    with compile_log() as messages:
+        run_scene(make_scene("booth", steps=2500, runs=base))  # same bucket (3072)
+        assert messages == []
+        run_scene(make_scene("booth", steps=5000, runs=base))  # a new bucket compiles
+        assert messages != []
 
 
 def test_chunked_execution_is_bit_identical_to_one_call():

@@ -44,9 +44,8 @@ SCENES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SCENES))
-def test_the_exported_script_reproduces_the_runs(name, tmp_path):
-    scene = normalise(SCENES[name])
+def exported_trajectories(scene, tmp_path) -> list:
+    """Write the scene's script, run it in a fresh interpreter, and read back its trajectories."""
     script = tmp_path / "scene.py"
     script.write_text(export_script(scene))
     dump = tmp_path / "points.json"
@@ -54,7 +53,13 @@ def test_the_exported_script_reproduces_the_runs(name, tmp_path):
                            f"json.dump([t.tolist() for t in ns['trajectories']], open({str(dump)!r}, 'w'))"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    exported = json.loads(dump.read_text())
+    return json.loads(dump.read_text())
+
+
+@pytest.mark.parametrize("name", sorted(SCENES))
+def test_the_exported_script_reproduces_the_runs(name, tmp_path):
+    scene = normalise(SCENES[name])
+    exported = exported_trajectories(scene, tmp_path)
     for result, points in zip(run_scene(scene), exported):
         points = np.asarray(points)[:len(result.x)]  # past a stop the engine reports nothing
         np.testing.assert_allclose(points[:, 0], result.x, rtol=1e-9, atol=1e-12)
@@ -83,16 +88,10 @@ def test_both_plateau_conventions_are_reproduced(tmp_path):
          "start": [-2, -2]},
         {"schedule": {"id": "cosine", "params": {"lr": 2.0}}, "start": [-2, -2],
          "plateau": {"convention": "optax", "patience": 4, "rtol": 1e-3}}]})
-    script = tmp_path / "plateau.py"
-    script.write_text(export_script(scene))
-    dump = tmp_path / "points.json"
-    done = subprocess.run([sys.executable, "-c", f"import json, runpy; ns = runpy.run_path({str(script)!r});"
-                           f"json.dump([t.tolist() for t in ns['trajectories']], open({str(dump)!r}, 'w'))"],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    exported = exported_trajectories(scene, tmp_path)
     results = run_scene(scene)
     assert results[0].lr[-1] < 2.0  # the plateau did reduce the rate
-    for result, points in zip(results, json.loads(dump.read_text())):
+    for result, points in zip(results, exported):
         np.testing.assert_allclose(np.asarray(points)[:len(result.x)], np.stack([result.x, result.y], 1),
                                    rtol=1e-9, atol=1e-12)
 

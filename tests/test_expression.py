@@ -11,6 +11,7 @@ from app.expression import ExpressionError, check, parse
 from app.main import create_app
 from app.scene import normalise
 from app.schedules import learning_rate_tables
+from conftest import compile_log
 
 
 def value(text, **env):
@@ -110,30 +111,15 @@ def test_typed_functions_over_the_api_never_a_500():
 
 
 def test_a_distinct_expression_compiles_once():
-    import logging
-
-    import jax
-
     scene = {"landscape": {"id": "expression", "params": {"f": "x^2 + 2*y^2 + 0.3*x*y"}}, "steps": 100,
              "runs": [{"start": [1, 1]}, {"start": [-1, 2]}]}
     run_scene(normalise(scene))
-    messages = []
-    handler = logging.Handler()
-    handler.emit = lambda record: messages.append(record.getMessage()) if "Compiling" in record.getMessage() else None
-    logging.getLogger("jax").addHandler(handler)
-    try:
-        with jax.log_compiles():
-            run_scene(normalise({**scene, "runs": [{"start": [0.5, -1]}, {"start": [2, 2]}]}))
-    finally:
-        logging.getLogger("jax").removeHandler(handler)
+    with compile_log() as messages:
+        run_scene(normalise({**scene, "runs": [{"start": [0.5, -1]}, {"start": [2, 2]}]}))
     assert messages == []
 
 
 def test_named_parameters_are_traced_like_a_built_in_landscapes():
-    import logging
-
-    import jax
-
     def scene(a):
         return normalise({"landscape": {"id": "expression", "params": {"f": "a*(x-c)^2 + y^2",
                                                                         "constants": {"a": a, "c": 1.0}}},
@@ -142,15 +128,8 @@ def test_named_parameters_are_traced_like_a_built_in_landscapes():
     first = run_scene(scene(2.0))[0]
     assert abs(first.x[-1] - 1) < 1e-6
     assert first.grad_norm[0] == pytest.approx(np.hypot(2 * 2.0 * (-2), 2))
-    messages = []
-    handler = logging.Handler()
-    handler.emit = lambda record: messages.append(record.getMessage()) if "Compiling" in record.getMessage() else None
-    logging.getLogger("jax").addHandler(handler)
-    try:
-        with jax.log_compiles():
-            second = run_scene(scene(0.5))[0]
-    finally:
-        logging.getLogger("jax").removeHandler(handler)
+    with compile_log() as messages:
+        second = run_scene(scene(0.5))[0]
     assert messages == [] and second.grad_norm[0] == pytest.approx(np.hypot(2 * 0.5 * (-2), 2))
     for bad, words in [({"x": 1}, "cannot be a name"), ({"sin": 1}, "cannot be a name"), ({"a": "1"}, "finite number"),
                        ({f"k{i}": 1 for i in range(9)}, "at most 8")]:

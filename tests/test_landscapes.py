@@ -85,7 +85,6 @@ def test_mesh_rows_follow_y_and_values_match_the_function():
 
 def test_mesh_takes_parameters_without_recompiling():
     landscape = LANDSCAPES["rosenbrock"]
-    kernel_calls = []
     _, _, a = mesh(landscape, {"a": 1.0}, n=20)
     _, _, b = mesh(landscape, {"a": -1.0}, n=20)
     assert not np.allclose(a, b)
