@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from typing import Any, Mapping
 
 from landscapes import LANDSCAPES, Landscape, Start
+from landscapes.compile_once import kernel_cache
 from landscapes.params import Param
 
 from .expression import CONSTANTS, FUNCTIONS, ExpressionError, check, parse
@@ -70,7 +70,7 @@ def check_domain(domain: Any) -> tuple[tuple[float, float], tuple[float, float]]
     return (x0, x1), (y0, y1)
 
 
-@lru_cache(maxsize=64)
+@kernel_cache(maxsize=64)
 def expression_landscape(f: str, domain: tuple, names: tuple[str, ...] = ()) -> Landscape:
     """One Landscape per (expression, domain, parameter names): parameter values are traced, like a built-in's."""
     evaluate = parse(f, LANDSCAPE_VARIABLES + names)

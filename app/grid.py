@@ -14,7 +14,6 @@ Per step, as in `app.kernels` (and with the same optax update); in addition:
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Mapping
 
 import jax
@@ -24,6 +23,7 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from landscapes import Landscape
+from landscapes.compile_once import kernel_cache
 
 from . import plateau
 from .kernels import _optimizer, clip_by_norm
@@ -35,7 +35,7 @@ def device_mesh() -> Mesh:
     return Mesh(np.asarray(jax.devices()), ("cells",))
 
 
-@lru_cache(maxsize=32)
+@kernel_cache(maxsize=32)
 def final_kernel(landscape: Landscape, key: tuple, steps: int, cells: int, lr_per_cell: bool):
     """Jitted: (landscape values, starts (cells, 2), per-cell inputs, lr, noise (steps, 2), use_plateau, f*, tol)
     -> dict of (cells,) arrays: x, y, loss, stop_step (−1: none), stop_code, reached (−1: never)."""

@@ -32,6 +32,7 @@ import numpy as np
 import optax
 
 from landscapes import Landscape
+from landscapes.compile_once import kernel_cache
 
 from . import plateau
 from .optimizers import OPTIMIZERS, unflatten
@@ -72,7 +73,7 @@ def _optimizer(key: tuple, hyper: dict, lr):
 KERNEL_CACHE = 128  # compiled kernels kept (each a few MB at most): bounded whatever requests come
 
 
-@lru_cache(maxsize=KERNEL_CACHE)
+@kernel_cache(maxsize=KERNEL_CACHE)
 def init_kernel(key: tuple, runs: int):
     lookahead = key[0] == "lookahead"
 
@@ -83,7 +84,7 @@ def init_kernel(key: tuple, runs: int):
     return jax.jit(lambda starts, hyper: jax.vmap(one)(starts, hyper))
 
 
-@lru_cache(maxsize=KERNEL_CACHE)
+@kernel_cache(maxsize=KERNEL_CACHE)
 def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int):
     """The jitted chunk function of one kernel group; see the module docstring.
 
@@ -136,7 +137,7 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int):
     return jax.jit(chunk)
 
 
-@lru_cache(maxsize=32)
+@kernel_cache(maxsize=32)
 def noise_kernel(length: int):
     """ξ_k for k = offset .. offset+length−1 of one run: normal(fold_in(key(seed), k)), shape (length, 2).
 
@@ -153,7 +154,7 @@ def noise_kernel(length: int):
 @lru_cache(maxsize=64)
 def zero_noise(runs: int, length: int):
     """The noise input of a group where no run is noisy, kept on the device."""
-    return jnp.zeros((runs, length, 2))
+    return jax.device_put(np.zeros((runs, length, 2)))  # a transfer; jnp.zeros would be an eager compile
 
 
 def stops(landscape: Landscape, records: dict, first_step: int = 0) -> list[tuple[int | None, str]]:

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .compile_once import kernel_cache
 from .landscape import CriticalPoint, Landscape
 from .params import resolve_params
 
@@ -26,7 +27,7 @@ GRID = 41
 NEWTON_STEPS = 60
 
 
-@lru_cache(maxsize=None)
+@kernel_cache(maxsize=64)
 def _newton_kernel(landscape: Landscape):
     names = tuple(p.name for p in landscape.params)
     (x0, x1), (y0, y1) = landscape.domain
@@ -56,7 +57,7 @@ def _newton_kernel(landscape: Landscape):
 @lru_cache(maxsize=256)
 def _solve(landscape: Landscape, values: tuple) -> tuple[CriticalPoint, ...]:
     points, grad_norms, eigenvalues, f_values = (
-        np.asarray(a) for a in _newton_kernel(landscape)(jnp.asarray(values, dtype=jnp.float64))
+        np.asarray(a) for a in _newton_kernel(landscape)(np.asarray(values, dtype=np.float64))
     )
     (x0, x1), (y0, y1) = landscape.domain
     span = max(x1 - x0, y1 - y0)

@@ -11,18 +11,18 @@ Example:
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Mapping
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .compile_once import kernel_cache
 from .landscape import Landscape
 from .params import resolve_params
 
 
-@lru_cache(maxsize=64)
+@kernel_cache(maxsize=64)
 def _mesh_kernel(landscape: Landscape, n: int):
     names = tuple(p.name for p in landscape.params)
     (x0, x1), (y0, y1) = landscape.domain
@@ -43,6 +43,6 @@ def _mesh_kernel(landscape: Landscape, n: int):
 def mesh(landscape: Landscape, params: Mapping[str, float], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grid coordinates `xs` (n), `ys` (n) and values `zs` (n, n) over the plot domain, in float64."""
     values = resolve_params(landscape.params, params, steps=None)
-    array = jnp.asarray([values[p.name] for p in landscape.params], dtype=jnp.float64)
+    array = np.asarray([values[p.name] for p in landscape.params], dtype=np.float64)
     xs, ys, zs = _mesh_kernel(landscape, int(n))(array)
     return np.asarray(xs), np.asarray(ys), np.asarray(zs)

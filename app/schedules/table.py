@@ -13,13 +13,13 @@ Example:
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from landscapes.compile_once import kernel_cache
 from landscapes.params import Param
 
 from . import SCHEDULES
@@ -72,16 +72,16 @@ def _branch(schedule):
     return lambda vector, duration, k: schedule.fn(k, _unpack(schedule, vector), duration).astype(jnp.float64)
 
 
-@lru_cache(maxsize=32)
+@kernel_cache(maxsize=32)
 def _table_kernel(length: int):
     branches = [_branch(s) for s in ORDER]
-    k = jnp.arange(length, dtype=jnp.float64)
 
-    def row(args):
-        index, vector, duration = args
-        return jax.lax.switch(index, branches, vector, duration, k)
+    def table(indices, vectors, durations):
+        k = jnp.arange(length, dtype=jnp.float64)  # inside the kernel: an eager op would compile on its own
+        return jax.lax.map(lambda args: jax.lax.switch(args[0], branches, args[1], args[2], k),
+                           (indices, vectors, durations))
 
-    return jax.jit(lambda indices, vectors, durations: jax.lax.map(row, (indices, vectors, durations)))
+    return jax.jit(table)
 
 
 MIN_ROWS = 16  # sequences add rows: a few more must not compile a new table kernel
@@ -95,12 +95,15 @@ def bucket(n: int) -> int:
     return size
 
 
-@lru_cache(maxsize=64)
+@kernel_cache(maxsize=64)
 def _expression_kernel(f: str, length: int):
     from ..custom import schedule_values
 
-    k = jnp.arange(length, dtype=jnp.float64)
-    return jax.jit(jax.vmap(lambda lr, duration: schedule_values(f, k, duration, lr)))
+    def rows(lr, duration):
+        k = jnp.arange(length, dtype=jnp.float64)
+        return jax.vmap(lambda lr_i, duration_i: schedule_values(f, k, duration_i, lr_i))(lr, duration)
+
+    return jax.jit(rows)
 
 
 def _rows(schedule_id: str, values: Mapping[str, Any], start: int, length: int, rows: list):
