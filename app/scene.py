@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from landscapes import LANDSCAPES
@@ -62,33 +62,55 @@ class Component(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+def _ids(*registries) -> dict:
+    """The JSON schema's list of allowed ids (documentation and fuzzing; the validator says the same in words)."""
+    return {"enum": [name for registry in registries for name in registry]}
+
+
+class LandscapeChoice(Component):
+    id: str = Field(max_length=64, json_schema_extra=_ids(LANDSCAPES, ["expression"]))
+
+
+class OptimizerChoice(Component):
+    id: str = Field(max_length=64, json_schema_extra=_ids(OPTIMIZERS))
+
+
+class ScheduleChoice(Component):
+    id: str = Field(max_length=64, json_schema_extra=_ids(SCHEDULES))
+
+
 class Noise(BaseModel):
     """Gaussian noise of standard deviation `std` added to every gradient, seeded."""
 
     model_config = STRICT
-    std: float = Field(0.0, ge=0, le=1e6)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+    std: float = Field(0.0, strict=True, ge=0, le=1e6)
+    seed: int = Field(0, strict=True, ge=0, le=2**32 - 1)
 
 
 class Run(BaseModel):
     model_config = STRICT
     label: str = Field("", max_length=MAX_LABEL)
-    optimizer: Component = Field(default_factory=lambda: Component(id="sgd"))
-    schedule: Component = Field(default_factory=lambda: Component(id="constant"))
-    start: tuple[float, float] | None = Field(None, description="θ_0; default: the landscape's first suggested start")
-    clip_norm: float | None = Field(None, gt=0, le=1e9, description="clip the gradient by global norm; null: off")
+    optimizer: OptimizerChoice = Field(default_factory=lambda: OptimizerChoice(id="sgd"))
+    schedule: ScheduleChoice = Field(default_factory=lambda: ScheduleChoice(id="constant"))
+    start: tuple[StrictFloat, StrictFloat] | None = Field(None, description="θ_0; default: the landscape's first suggested start")
+    clip_norm: float | None = Field(None, strict=True, gt=0, le=1e9, description="clip the gradient by global norm; null: off")
     noise: Noise = Field(default_factory=Noise)
     plateau: dict[str, Any] | None = Field(None, description="reduce-on-plateau over any schedule; null: off")
     colour: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
-    visible: bool = True
+    visible: bool = Field(True, strict=True)
+
+
+EXAMPLE_SCENE = {"landscape": {"id": "rosenbrock"}, "steps": 400, "runs": [
+    {"optimizer": {"id": "adam"}, "schedule": {"id": "cosine", "params": {"lr": 0.05}}},
+    {"optimizer": {"id": "momentum"}, "schedule": {"id": "step", "params": {"lr": 0.001}}, "clip_norm": 5.0}]}
 
 
 class Scene(BaseModel):
-    model_config = STRICT
-    version: int = Field(CURRENT_VERSION, ge=1, le=CURRENT_VERSION)
-    landscape: Component
-    steps: int = Field(500, ge=1, le=MAX_STEPS)
-    tolerance: float = Field(1e-3, gt=0, le=1e9, description="loss gap to the lowest minimum for steps_to_tolerance")
+    model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [EXAMPLE_SCENE]})
+    version: int = Field(CURRENT_VERSION, strict=True, ge=1, le=CURRENT_VERSION)
+    landscape: LandscapeChoice
+    steps: int = Field(500, strict=True, ge=1, le=MAX_STEPS)
+    tolerance: float = Field(1e-3, strict=True, gt=0, le=1e9, description="loss gap to the lowest minimum for steps_to_tolerance")
     runs: list[Run] = Field(min_length=1, max_length=MAX_RUNS)
     preset: str | None = Field(None, max_length=64, description="the teaching preset this scene comes from (its "
                                "explanation is shown with it); null: none")
@@ -312,7 +334,7 @@ class RunRequest(BaseModel):
 
     model_config = STRICT
     scene: Scene
-    run: int = Field(0, ge=0, description="index of the run in scene.runs")
+    run: int = Field(0, strict=True, ge=0, description="index of the run in scene.runs")
 
     def _check_run(self, errors: list):
         if self.run >= len(self.scene.runs):
@@ -321,7 +343,8 @@ class RunRequest(BaseModel):
 
 
 class BasinRequest(RunRequest):
-    n: int = Field(64, ge=4, le=MAX_BASIN_N, description="grid size: n x n starts over the plot domain")
+    model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": EXAMPLE_SCENE, "run": 0, "n": 32}]})
+    n: int = Field(64, strict=True, ge=4, le=MAX_BASIN_N, description="grid size: n x n starts over the plot domain")
 
     @model_validator(mode="after")
     def check(self):
@@ -338,10 +361,10 @@ class BasinRequest(RunRequest):
 class Axis(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
     param: str = Field(description="what varies: " + ", ".join(SWEEP_PARAMS))
-    values: list[float] | None = Field(None, min_length=1, max_length=MAX_AXIS_VALUES)
-    start: float | None = Field(None, alias="from")
-    stop: float | None = Field(None, alias="to")
-    n: int = Field(16, ge=2, le=MAX_AXIS_VALUES)
+    values: list[StrictFloat] | None = Field(None, min_length=1, max_length=MAX_AXIS_VALUES)
+    start: float | None = Field(None, strict=True, alias="from")
+    stop: float | None = Field(None, strict=True, alias="to")
+    n: int = Field(16, strict=True, ge=2, le=MAX_AXIS_VALUES)
     scale: str = Field("linear", pattern="^(linear|log)$")
 
     @model_validator(mode="after")
@@ -358,6 +381,7 @@ class Axis(BaseModel):
 
 
 class SweepRequest(RunRequest):
+    model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": EXAMPLE_SCENE, "run": 1, "x": {"param": "schedule.params.lr", "from": 1e-4, "to": 1e-2, "n": 8, "scale": "log"}}]})
     x: Axis
     y: Axis | None = None
     _sparse: dict | None = None  # the scene as written (before defaults), for a steps axis
@@ -427,9 +451,10 @@ class SweepRequest(RunRequest):
 
 
 class RangeTestRequest(RunRequest):
-    min_lr: float = Field(1e-5, gt=0, le=10)
-    max_lr: float = Field(1.0, gt=0, le=10)
-    steps: int = Field(500, ge=10, le=MAX_RANGE_TEST_STEPS)
+    model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": EXAMPLE_SCENE, "run": 0, "steps": 200}]})
+    min_lr: float = Field(1e-5, strict=True, ge=1e-10, le=10)  # max/min up to 1e11: a finite ramp
+    max_lr: float = Field(1.0, strict=True, gt=0, le=10)
+    steps: int = Field(500, strict=True, ge=10, le=MAX_RANGE_TEST_STEPS)
     mode: str = Field("exponential", pattern="^(linear|exponential)$")
 
     @model_validator(mode="after")
@@ -444,7 +469,8 @@ class RangeTestRequest(RunRequest):
 
 
 class SeedsRequest(RunRequest):
-    seeds: int = Field(8, ge=2, le=MAX_SEEDS)
+    model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": {**EXAMPLE_SCENE, "runs": [{**EXAMPLE_SCENE["runs"][0], "noise": {"std": 0.5, "seed": 1}}]}, "run": 0, "seeds": 4}]})
+    seeds: int = Field(8, strict=True, ge=2, le=MAX_SEEDS)
 
     @model_validator(mode="after")
     def check(self):

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,18 +21,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerURL(str):
+    """The base URL of a started server; `.pid` is its process id (to read its memory)."""
+
+    pid: int
+
+
 @contextmanager
 def serving(*extra: str, env: dict | None = None, timeout: float = 120.0):
-    """Start the server, wait until it answers, yield its base URL, stop it."""
+    """Start the server, wait until it answers, yield its base URL (a ServerURL), stop it."""
     port = free_port()
+    log = tempfile.TemporaryFile()  # a file, not a pipe: an unread pipe fills up and stalls a busy server
     process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), *extra], cwd=ROOT,
-                               env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+                               env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    url = ServerURL(f"http://127.0.0.1:{port}")
+    url.pid = process.pid
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError("server exited: " + process.stdout.read().decode(errors="replace"))
+                log.seek(0)
+                raise RuntimeError("server exited: " + log.read().decode(errors="replace"))
             try:
                 if httpx.get(url + "/api/health", timeout=1.0).status_code == 200:
                     break
@@ -47,3 +57,4 @@ def serving(*extra: str, env: dict | None = None, timeout: float = 120.0):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()

@@ -1,0 +1,260 @@
+"""Load test: a real `optiscape serve` (uvicorn on 127.0.0.1) and N concurrent clients sending a mix of requests
+for a fixed time. Reports throughput, p50/p95/p99 latency per kind and overall, the error count, the event
+loop's lag (from /api/health) against the server's own compute times (Server-Timing), and the server's memory
+(RSS from /proc) over the run.
+
+The mix is what a class does: open the page (catalog, mesh, the default scene), change numbers (random rates
+and starts: no recompiles), share (permalink, stream it), compute a basin map, a sweep, seed bands, typed
+functions (a few, each compiled once), plus bad input that must get its 4xx. The first `--settle` seconds are
+load too but not measured, so each kernel of the mix is compiled before memory is compared.
+
+An error is a 5xx, a transport failure, a timeout, or any answer other than the one expected (200 for good
+input, the documented 4xx for bad input).
+
+Usage: .venv/bin/python benchmarks/load.py [--clients 8] [--seconds 60] [--settle 20]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import httpx  # noqa: E402
+
+from server import serving  # noqa: E402
+
+SCHEDULES = ["constant", "cosine", "step", "exponential", "warmup_cosine", "sgdr", "one_cycle", "triangular"]
+EXPRESSIONS = ["(x^2 + y - 11)^2 + (x + y^2 - 7)^2", "x^2 + 10*y^2 + a*sin(3*x)", "log(1 + x^2 + y^2) - exp(-x^2)"]
+
+# The shapes people try (landscape, optimizers, steps): each compiles once; the numbers in them vary freely.
+SHAPES = {
+    "page": ("rosenbrock", ["sgd", "momentum", "nesterov", "adam"] * 2, 1000),
+    "small": [("peaks", ["adam"], 300), ("saddle1", ["sgd", "momentum"], 500), ("himmelblau", ["rmsprop"] * 3, 500),
+              ("beale", ["yogi", "adam"], 300), ("rastrigin", ["momentum"] * 4, 500)],
+    "large": ("peaks", ["sgd", "adam"] * 16, 5000),
+}
+
+
+def schedule(rng: random.Random) -> dict:
+    """A schedule with a random rate: changing it never recompiles."""
+    kind, lr = rng.choice(SCHEDULES), 10 ** rng.uniform(-3.5, -1.5)
+    if kind == "one_cycle":
+        return {"id": kind, "params": {"max_lr": lr}}
+    if kind == "triangular":
+        return {"id": kind, "params": {"max_lr": lr, "base_lr": lr / 10}}
+    return {"id": kind, "params": {"lr": lr}}
+
+
+def scene(rng: random.Random, shape: tuple) -> dict:
+    landscape, optimizers, steps = shape
+    return {"landscape": {"id": landscape}, "steps": steps, "runs": [
+        {"optimizer": {"id": optimizer}, "schedule": schedule(rng),
+         "start": [rng.uniform(-1.5, 1.5), rng.uniform(-1.0, 1.5)]} for optimizer in optimizers]}
+
+
+def request_for(kind: str, rng: random.Random, token: str) -> tuple[str, str, dict | None, int]:
+    """(method, path, JSON body, expected status) of one request of `kind`."""
+    if kind == "catalog":
+        return "GET", "/api/catalog", None, 200
+    if kind == "mesh":
+        return "GET", f"/api/landscapes/{rng.choice(SHAPES['small'])[0]}/mesh?n=80", None, 200
+    if kind == "runs":  # the page: 8 runs x 1000 steps
+        return "POST", "/api/runs", scene(rng, SHAPES["page"]), 200
+    if kind == "runs_small":
+        return "POST", "/api/runs", scene(rng, rng.choice(SHAPES["small"])), 200
+    if kind == "runs_large":  # 32 runs x 5000 steps: a heavy but allowed scene
+        return "POST", "/api/runs", scene(rng, SHAPES["large"]), 200
+    if kind == "noisy":
+        body = scene(rng, ("peaks", ["sgd"] * 4, 2000))
+        for run in body["runs"]:
+            run["noise"] = {"std": 0.2, "seed": rng.randrange(1000)}
+        return "POST", "/api/runs", body, 200
+    if kind == "expression":
+        f = rng.choice(EXPRESSIONS)
+        landscape = {"id": "expression", "params": {"f": f, "constants": {"a": rng.uniform(0, 2)} if "a" in f else {}}}
+        return "POST", "/api/runs", {"landscape": landscape, "steps": 500,
+                                     "runs": [{"start": [rng.uniform(-2, 2), rng.uniform(-2, 2)],
+                                               "schedule": {"id": "constant", "params": {"lr": 0.002}}}]}, 200
+    if kind == "permalink":
+        return "POST", "/api/permalinks", scene(rng, rng.choice(SHAPES["small"])), 200
+    if kind == "stream":
+        return "GET", f"/api/runs/stream?s={token}", None, 200
+    if kind == "basins":
+        return "POST", "/api/basins", {"scene": scene(rng, ("himmelblau", ["momentum"], 300)), "run": 0, "n": 48}, 200
+    if kind == "sweep":
+        body = scene(rng, ("rosenbrock", ["adam"], 500))
+        body["runs"][0]["schedule"] = {"id": "cosine", "params": {"lr": 0.01}}
+        return "POST", "/api/sweeps", {"scene": body, "run": 0,
+                                       "x": {"param": "schedule.params.lr", "values": [10 ** (-4 + i / 8) for i in range(24)]}}, 200
+    if kind == "seeds":
+        body = scene(rng, ("peaks", ["sgd"], 500))
+        body["runs"][0]["noise"] = {"std": 0.3, "seed": 0}
+        return "POST", "/api/seeds", {"scene": body, "run": 0, "seeds": 16}, 200
+    if kind == "bad_scene":  # a rate out of range: 422 naming the field
+        body = scene(rng, SHAPES["small"][1])
+        body["runs"][1]["schedule"] = {"id": "constant", "params": {"lr": -1.0}}
+        return "POST", "/api/runs", body, 422
+    if kind == "bad_token":
+        return "GET", "/api/permalinks/" + "".join(rng.choice("abcdefXYZ019_-") for _ in range(60)), None, 400
+    if kind == "bad_expression":
+        return "POST", "/api/runs", {"landscape": {"id": "expression", "params": {"f": "__import__('os')"}},
+                                     "runs": [{}]}, 422
+    raise ValueError(kind)
+
+
+# kind -> weight: mostly what the page does on every change
+MIX = {"runs": 30, "runs_small": 15, "mesh": 8, "catalog": 4, "noisy": 6, "expression": 6, "permalink": 4,
+       "stream": 6, "basins": 3, "sweep": 3, "seeds": 3, "runs_large": 2, "bad_scene": 4, "bad_token": 3,
+       "bad_expression": 3}
+
+
+@dataclass
+class Sample:
+    kind: str
+    seconds: float
+    ok: bool
+    status: int | str
+    compute_ms: float | None = None
+
+
+@dataclass
+class Report:
+    seconds: float
+    clients: int
+    samples: list[Sample] = field(default_factory=list)
+    rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (time since start, RSS MB)
+    loop_lag_ms: float = 0.0  # the largest lag of any second of the measured window
+
+    @property
+    def errors(self) -> list[Sample]:
+        return [s for s in self.samples if not s.ok]
+
+    def percentiles(self, kind: str | None = None) -> tuple[float, float, float]:
+        times = sorted(s.seconds for s in self.samples if kind is None or s.kind == kind)
+        if not times:
+            return (float("nan"),) * 3
+        pick = lambda q: times[min(len(times) - 1, int(q * len(times)))] * 1e3
+        return pick(0.50), pick(0.95), pick(0.99)
+
+    def memory_growth(self) -> tuple[float, float, float]:
+        """(RSS MB at the start of the window, at its end, growth): each the median of a fifth of the samples."""
+        values = [mb for _, mb in self.rss_mb]
+        fifth = max(1, len(values) // 5)
+        first, last = statistics.median(values[:fifth]), statistics.median(values[-fifth:])
+        return first, last, last - first
+
+    def largest_compute_ms(self) -> float:
+        return max((s.compute_ms for s in self.samples if s.compute_ms is not None), default=0.0)
+
+    def lines(self) -> list[str]:
+        p50, p95, p99 = self.percentiles()
+        first, last, growth = self.memory_growth()
+        out = [f"{self.clients} clients, {self.seconds:.0f} s measured: {len(self.samples)} requests, "
+               f"{len(self.samples) / self.seconds:.1f} requests/s, {len(self.errors)} errors",
+               f"latency all kinds: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms",
+               f"server RSS: {first:.0f} MB -> {last:.0f} MB ({growth:+.1f} MB over the window)",
+               f"event loop lag, worst second: {self.loop_lag_ms:.1f} ms; largest single compute: "
+               f"{self.largest_compute_ms():.1f} ms",
+               f"{'kind':<15}{'count':>7}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"]
+        for kind in MIX:
+            count = sum(1 for s in self.samples if s.kind == kind)
+            if count:
+                out.append(f"{kind:<15}{count:>7}" + "".join(f"{v:>10.1f}" for v in self.percentiles(kind)))
+        for error in self.errors[:10]:
+            out.append(f"error: {error.kind} -> {error.status}")
+        return out
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def compute_ms(header: str | None) -> float | None:
+    """The compute part of a Server-Timing header (None when the answer has none)."""
+    for part in (header or "").split(","):
+        name, _, value = part.strip().partition(";dur=")
+        if name == "compute" and value:
+            return float(value)
+    return None
+
+
+async def one_request(client: httpx.AsyncClient, kind: str, rng: random.Random, token: str) -> Sample:
+    method, path, body, expected = request_for(kind, rng, token)
+    started = time.perf_counter()
+    try:
+        async with client.stream(method, path, json=body) as response:
+            async for _ in response.aiter_raw():  # read everything, as sent (no decompression)
+                pass
+            status = response.status_code
+            timing = compute_ms(response.headers.get("server-timing"))
+        return Sample(kind, time.perf_counter() - started, status == expected, status, timing)
+    except httpx.HTTPError as e:
+        return Sample(kind, time.perf_counter() - started, False, type(e).__name__)
+
+
+async def load(url: str, pid: int, clients: int, seconds: float, settle: float, seed: int = 0) -> Report:
+    kinds, weights = list(MIX), list(MIX.values())
+    timeout = httpx.Timeout(120.0)
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits,
+                                 headers={"Accept-Encoding": "gzip"}) as client:
+        first = await client.post("/api/permalinks", json=scene(random.Random(seed), ("peaks", ["adam"] * 4, 3000)))
+        token = first.json()["token"]
+        report = Report(seconds=seconds, clients=clients)
+        begin = time.perf_counter()
+        measure_from, end = begin + settle, begin + settle + seconds
+        wall_from = time.time() + settle
+
+        async def client_loop(index: int):
+            rng = random.Random(seed * 1000 + index)
+            while (now := time.perf_counter()) < end:
+                sample = await one_request(client, rng.choices(kinds, weights)[0], rng, token)
+                if now >= measure_from:
+                    report.samples.append(sample)
+
+        async def memory_loop():
+            while (now := time.perf_counter()) < end:
+                if now >= measure_from:
+                    report.rss_mb.append((now - measure_from, rss_mb(pid)))
+                await asyncio.sleep(0.5)
+
+        await asyncio.gather(memory_loop(), *(client_loop(i) for i in range(clients)))
+        wall_to = time.time()
+        health = (await client.get("/api/health")).json()
+        report.loop_lag_ms = max((lag for second, lag in health["loop_lag"]["per_second"]
+                                  if wall_from <= second < wall_to - 1), default=0.0)
+    return report
+
+
+def run(clients: int, seconds: float, settle: float, env: dict | None = None) -> Report:
+    with serving(env=env) as url:
+        deadline = time.monotonic() + 300
+        while not httpx.get(url + "/api/health").json()["warm"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return asyncio.run(load(url, url.pid, clients, seconds, settle))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--settle", type=float, default=20)
+    args = parser.parse_args()
+    report = run(args.clients, args.seconds, args.settle)
+    print("\n".join(report.lines()))
+    print(json.dumps({"rss_mb": [round(mb, 1) for _, mb in report.rss_mb[::max(1, len(report.rss_mb) // 20)]]}))
+
+
+if __name__ == "__main__":
+    main()
