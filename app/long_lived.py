@@ -13,8 +13,12 @@ and a request makes little of it.
 
 Example:
     >>> watch_traces()
+    >>> freeze()
     >>> after_request()  # nothing traced since the last freeze: does nothing
     False
+    >>> import jax; _ = jax.jit(lambda x: x + 1)(1.0)  # a new trace
+    >>> after_request()
+    True
 """
 from __future__ import annotations
 
