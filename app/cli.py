@@ -51,28 +51,38 @@ def to_csv(document: dict) -> str:
     return out.getvalue()
 
 
-def _load_scene(data) -> dict | str:
-    from .scene import error_lines, normalise
+class BadInput(Exception):
+    """Input a command refuses: `main` prints its one line and exits with EXIT_BAD_INPUT."""
+
+
+def _one_line(error: ValidationError) -> str:
+    from .scene import error_lines
+
+    lines = error_lines(error)
+    return lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")
+
+
+def _read_json(path: str):
+    """The JSON in a file, or on standard input for "-"."""
+    try:
+        return orjson.loads(sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes())
+    except OSError as e:
+        raise BadInput(f"cannot read {path}: {e.strerror}") from None
+    except orjson.JSONDecodeError as e:
+        raise BadInput(f"{path} is not valid JSON: {e}") from None
+
+
+def _load_scene(data) -> dict:
+    from .scene import normalise
 
     try:
         return normalise(data)
     except ValidationError as e:
-        lines = error_lines(e)
-        return lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")
+        raise BadInput(_one_line(e)) from None
 
 
 def cmd_run(args) -> int:
-    try:
-        text = sys.stdin.buffer.read() if args.scene == "-" else Path(args.scene).read_bytes()
-    except OSError as e:
-        return _fail(f"cannot read {args.scene}: {e.strerror}")
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as e:
-        return _fail(f"{args.scene} is not valid JSON: {e}")
-    scene = _load_scene(data)
-    if isinstance(scene, str):
-        return _fail(scene)
+    scene = _load_scene(_read_json(args.scene))
     document = result_document(scene)
     payload = to_json(document) if args.format == "json" else to_csv(document).encode()
     if args.out:
@@ -88,8 +98,6 @@ def cmd_open(args) -> int:
     except TokenError as e:
         return _fail(str(e))
     scene = _load_scene(data)
-    if isinstance(scene, str):
-        return _fail(scene)
     sys.stdout.buffer.write(orjson.dumps(scene, option=orjson.OPT_INDENT_2) + b"\n")
     return 0
 
@@ -111,16 +119,9 @@ def _axis(text: str) -> dict:
 def cmd_explore(args) -> int:
     """basins / sweep / range-test / seeds: the same answers as the matching POST /api/... endpoints."""
     from . import explore
-    from .scene import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest, error_lines
+    from .scene import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
 
-    try:
-        text = sys.stdin.buffer.read() if args.scene == "-" else Path(args.scene).read_bytes()
-        scene = orjson.loads(text)
-    except OSError as e:
-        return _fail(f"cannot read {args.scene}: {e.strerror}")
-    except orjson.JSONDecodeError as e:
-        return _fail(f"{args.scene} is not valid JSON: {e}")
-    body = {"scene": scene, "run": args.run}
+    body = {"scene": _read_json(args.scene), "run": args.run}
     try:
         if args.command == "basins":
             request = BasinRequest.model_validate({**body, "n": args.n})
@@ -139,8 +140,7 @@ def cmd_explore(args) -> int:
             request = SeedsRequest.model_validate({**body, "seeds": args.seeds})
             answer = explore.seed_bands(request.scene.model_dump(), request.run, request.seeds)
     except ValidationError as e:
-        lines = error_lines(e)
-        return _fail(lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""))
+        return _fail(_one_line(e))
     except ValueError as e:
         return _fail(str(e))
     payload = to_json(answer)
@@ -154,15 +154,7 @@ def cmd_explore(args) -> int:
 def cmd_export(args) -> int:
     from .export import export_script
 
-    try:
-        data = orjson.loads(sys.stdin.buffer.read() if args.scene == "-" else Path(args.scene).read_bytes())
-    except OSError as e:
-        return _fail(f"cannot read {args.scene}: {e.strerror}")
-    except orjson.JSONDecodeError as e:
-        return _fail(f"{args.scene} is not valid JSON: {e}")
-    scene = _load_scene(data)
-    if isinstance(scene, str):
-        return _fail(scene)
+    scene = _load_scene(_read_json(args.scene))
     script = export_script(scene)
     if args.out:
         Path(args.out).write_text(script)
@@ -227,7 +219,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BadInput as e:
+        return _fail(str(e))
 
 
 if __name__ == "__main__":

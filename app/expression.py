@@ -107,25 +107,24 @@ class _Parser:
         self.index += 1
         return token
 
-    def node(self, *args, depth: int) -> Node:
+    def node(self, kind: str, value, children: tuple, position: int) -> Node:
         self.nodes += 1
         if self.nodes > NODES:
-            raise ExpressionError(args[-1], f"too many operations (at most {NODES})")
-        kind, value, children, position = args
+            raise ExpressionError(position, f"too many operations (at most {NODES})")
         return Node(kind, value, children, position)
 
     def expr(self, depth: int) -> Node:
         left = self.term(depth + 1)
         while self.peek()[1] in ("+", "-"):
             _, op, position = self.take()
-            left = self.node("binary", op, (left, self.term(depth + 1)), position, depth=depth)
+            left = self.node("binary", op, (left, self.term(depth + 1)), position)
         return left
 
     def term(self, depth: int) -> Node:
         left = self.unary(depth + 1)
         while self.peek()[1] in ("*", "/"):
             _, op, position = self.take()
-            left = self.node("binary", op, (left, self.unary(depth + 1)), position, depth=depth)
+            left = self.node("binary", op, (left, self.unary(depth + 1)), position)
         return left
 
     def unary(self, depth: int) -> Node:
@@ -134,7 +133,7 @@ class _Parser:
             self.enter(position)
             operand = self.unary(depth + 1)
             self.leave()
-            return self.node("unary", op, (operand,), position, depth=depth)
+            return self.node("unary", op, (operand,), position)
         return self.power(depth + 1)
 
     def power(self, depth: int) -> Node:
@@ -147,7 +146,7 @@ class _Parser:
             constant = _constant(exponent)
             if constant is not None and not -MAX_EXPONENT <= constant <= MAX_EXPONENT:
                 raise ExpressionError(exponent.position, f"exponent {constant:g} is outside ±{MAX_EXPONENT}")
-            return self.node("binary", "^", (base, exponent), position, depth=depth)
+            return self.node("binary", "^", (base, exponent), position)
         return base
 
     def atom(self, depth: int) -> Node:
@@ -156,7 +155,7 @@ class _Parser:
             number = float(value)
             if not math.isfinite(number):
                 raise ExpressionError(position, f"number {value} is too large")
-            return self.node("number", number, (), position, depth=depth)
+            return self.node("number", number, (), position)
         if kind == "name":
             if self.peek()[1] == "(":
                 if value not in FUNCTIONS:
@@ -172,11 +171,11 @@ class _Parser:
                 arity = FUNCTIONS[value][0]
                 if len(args) != arity:
                     raise ExpressionError(position, f"{value} takes {arity} argument{'s' * (arity > 1)}, got {len(args)}")
-                return self.node("call", value, tuple(args), position, depth=depth)
+                return self.node("call", value, tuple(args), position)
             if value in self.variables:
-                return self.node("variable", value, (), position, depth=depth)
+                return self.node("variable", value, (), position)
             if value in CONSTANTS:
-                return self.node("number", CONSTANTS[value], (), position, depth=depth)
+                return self.node("number", CONSTANTS[value], (), position)
             allowed = ", ".join(self.variables + tuple(CONSTANTS))
             raise ExpressionError(position, f"unknown name {value!r}; allowed: {allowed} and functions")
         if value == "(":

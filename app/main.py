@@ -178,11 +178,9 @@ def create_app(warm: bool = True) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError):
         errors = error.errors()
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse({"detail": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-                                            for e in errors]}, status_code=400)
+        status = 400 if any(e.get("type") == "json_invalid" for e in errors) else 422
         return JSONResponse({"detail": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-                                        for e in errors]}, status_code=422)
+                                        for e in errors]}, status_code=status)
 
     app.include_router(router)
 
