@@ -24,6 +24,8 @@ from .catalog import MAX_MESH, catalog
 from .engine import run_scene, stream_scene
 from .permalink import MAX_TOKEN_LENGTH, TokenError, decode, encode
 from . import custom, explore, long_lived
+from .answers import (STREAM_EVENT_SCHEMA, BasinAnswer, CatalogAnswer, MeshAnswer, PermalinkAnswer, RangeTestAnswer,
+                      RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer)
 from .scene import EXAMPLE_SCENE, BasinRequest, RangeTestRequest, Scene, SeedsRequest, SweepRequest, normalise
 
 COMPUTE_SLOTS = anyio.CapacityLimiter(2)  # one scene per core
@@ -105,36 +107,22 @@ class ErrorDetail(BaseModel):
     detail: Any = Field(description="what is wrong: a message, or a list of {loc, msg, type} for 422")
 
 
-ERRORS = {
-    400: {"model": ErrorDetail, "description": "malformed JSON, or a token that is not a permalink"},
-    404: {"model": ErrorDetail, "description": "unknown landscape"},
-    413: {"model": ErrorDetail, "description": "body or token over the documented limit"},
-    422: {"model": ErrorDetail, "description": "a field out of range or unknown: `loc` names it, `msg` the range"},
+ERROR_CASES = {
+    400: "malformed JSON, or a token that is not a permalink",
+    404: "unknown landscape",
+    413: "body or token over the documented limit",
+    422: "a field out of range or unknown: `loc` names it, `msg` the range",
 }
+ERRORS = {status: {"model": ErrorDetail, "description": text} for status, text in ERROR_CASES.items()}
 
-
-class RunsAnswer(BaseModel):
-    scene: dict = Field(description="the normalised scene, every default filled")
-    runs: list[dict] = Field(description="per run: x, y, loss (N+1), lr, grad_norm, step_norm (N), status, "
-                             "stopped_at, summary; lookahead adds fast_x, fast_y")
-
-
-class MeshAnswer(BaseModel):
-    x: list[float]
-    y: list[float]
-    z: list[list[float | None]]
-
-
-class PermalinkAnswer(BaseModel):
-    token: str
-    url: str
 
 
 router = APIRouter(prefix="/api")
 EXAMPLE_TOKEN = encode(EXAMPLE_SCENE)
 
 
-@router.get("/catalog", summary="Landscapes, optimizers, schedules, their parameters, limits and presets")
+@router.get("/catalog", response_model=CatalogAnswer,
+            summary="Landscapes, optimizers, schedules, their parameters, limits and presets")
 def get_catalog() -> ORJSONResponse:
     return ORJSONResponse(catalog())
 
@@ -228,9 +216,20 @@ def sse(event: str, data: Any) -> bytes:
     return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n\n"
 
 
-@router.get("/runs/stream", responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description":
-            "`chunk` events (run, start_step, arrays of that slice), then one `done` (status, stopped_at, summary "
-            "of every run) or one `error`; then the stream ends"}},
+class NotJSON(Response):
+    """The response class of a route whose answer is not JSON (the stream, the script).
+
+    With no media type here, FastAPI documents the route's 200 from its `responses` alone, and its errors
+    (`ERRORS`) as application/json, which they are; a media type here would document the errors in it. Each
+    answer sets its own media type."""
+
+    media_type = None
+
+
+@router.get("/runs/stream", response_class=NotJSON, response_model=StreamEvent, responses={**ERRORS, 200: {
+            "description": "`chunk` events (run, start_step, arrays of that slice), then one `done` (status, "
+                           "stopped_at, summary of every run) or one `error`; then the stream ends",
+            "content": {"text/event-stream": {"itemSchema": STREAM_EVENT_SCHEMA}}}},
             summary="Stream the runs of a permalinked scene as Server-Sent Events")
 async def stream_runs(s: Annotated[str, Query(description="permalink token", max_length=10 * MAX_TOKEN_LENGTH,
                                               examples=[EXAMPLE_TOKEN])]):
@@ -268,18 +267,20 @@ async def post_permalink(body: body_of(Scene)) -> ORJSONResponse:
     return ORJSONResponse({"token": token, "url": f"/?s={token}"})
 
 
-@router.get("/permalinks/{token}", responses=ERRORS, summary="The normalised scene a permalink holds")
+@router.get("/permalinks/{token}", response_model=Scene, responses=ERRORS,
+            summary="The normalised scene a permalink holds")
 def get_permalink(token: Annotated[str, Path(examples=[EXAMPLE_TOKEN])]) -> ORJSONResponse:
     return ORJSONResponse(scene_of_token(token))
 
 
-@router.post("/basins", responses=ERRORS, summary="Basin map: where one run ends from every start of an n x n grid")
+@router.post("/basins", response_model=BasinAnswer, responses=ERRORS,
+             summary="Basin map: where one run ends from every start of an n x n grid")
 async def post_basins(data: body_of(BasinRequest), request: Request) -> Response:
     body = await validated(BasinRequest, data)
     return await answer_off_loop(request, explore.basin_map, body.scene.model_dump(), body.run, body.n)
 
 
-@router.post("/sweeps", responses=ERRORS,
+@router.post("/sweeps", response_model=SweepAnswer, responses=ERRORS,
              summary="Sweep one or two numbers of a run (rate, schedule or optimizer parameter, start, clipping, noise)")
 async def post_sweeps(data: body_of(SweepRequest), request: Request) -> Response:
     body = await validated(SweepRequest, data)
@@ -287,26 +288,28 @@ async def post_sweeps(data: body_of(SweepRequest), request: Request) -> Response
     return await answer_off_loop(request, explore.sweep, body.scene.model_dump(), body.run, axes, body._sparse)
 
 
-@router.post("/range-test", responses=ERRORS, summary="Smith's LR range test with suggested cyclical bounds")
+@router.post("/range-test", response_model=RangeTestAnswer, responses=ERRORS,
+             summary="Smith's LR range test with suggested cyclical bounds")
 async def post_range_test(data: body_of(RangeTestRequest), request: Request) -> Response:
     body = await validated(RangeTestRequest, data)
     return await answer_off_loop(request, explore.range_test, body.scene.model_dump(), body.run, body.min_lr,
                                  body.max_lr, body.steps, body.mode)
 
 
-@router.post("/seeds", responses=ERRORS, summary="One noisy run over several seeds: mean and spread, every path")
+@router.post("/seeds", response_model=SeedsAnswer, responses=ERRORS,
+             summary="One noisy run over several seeds: mean and spread, every path")
 async def post_seeds(data: body_of(SeedsRequest), request: Request) -> Response:
     body = await validated(SeedsRequest, data)
     return await answer_off_loop(request, explore.seed_bands, body.scene.model_dump(), body.run, body.seeds)
 
 
-@router.post("/export", responses={**ERRORS, 200: {"content": {"text/x-python": {}},
-             "description": "a standalone Python script (jax + optax) that reproduces every run"}},
+@router.post("/export", response_class=NotJSON, responses={**ERRORS, 200: {
+             "description": "a standalone Python script (jax + optax) that reproduces every run",
+             "content": {"text/x-python": {"schema": {"type": "string"}}}}},
              summary="Export a scene as a standalone optax script")
 async def post_export(body: body_of(Scene)) -> Response:
     from .export import export_script
 
     scene = await validated(Scene, body)
     script = await anyio.to_thread.run_sync(export_script, scene.model_dump(), limiter=COMPUTE_SLOTS)
-    return Response(script, media_type="text/x-python",
-                    headers={"Content-Disposition": 'attachment; filename="optiscape_scene.py"'})
+    return Response(script, media_type="text/x-python", headers={"Content-Disposition": 'attachment; filename="optiscape_scene.py"'})

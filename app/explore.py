@@ -74,6 +74,11 @@ def _grid(plan: Plan, index: int, starts: np.ndarray, inputs: dict | None = None
                     use_plateau, _target(plan), plan.scene.get("tolerance", 1e-3))
 
 
+def _steps_or_null(steps: np.ndarray, shape: tuple) -> list:
+    """A grid of step numbers as nested lists, with the kernel's −1 ("never", "not stopped") as None (null)."""
+    return [[None if k < 0 else k for k in row] for row in steps.reshape(shape).tolist()]
+
+
 def _statuses(out: dict) -> np.ndarray:
     return np.where(out["stop_code"] == DIVERGED, "diverged", np.where(out["stop_code"] == ESCAPED, "escaped", "ok"))
 
@@ -82,7 +87,8 @@ def basin_map(scene: Mapping[str, Any], run: int, n: int) -> dict:
     """Where run `run` ends from every start of an n x n grid over the plot domain.
 
     `basin[i][j]` (start x = x[j], y = y[i]) is the index of the minimum (in `minima`) the final point settled at,
-    or −1 diverged, −2 escaped, −3 not settled near any minimum.
+    or −1 diverged, −2 escaped, −3 not settled near any minimum. `steps_to_tolerance[i][j]` is None where the
+    run never came within tolerance. The answer's schema is `app.answers.BasinAnswer`.
     """
     plan = Plan(scene)
     (x0, x1), (y0, y1) = plan.landscape.domain
@@ -102,7 +108,7 @@ def basin_map(scene: Mapping[str, Any], run: int, n: int) -> dict:
     return {
         "x": xs, "y": ys, "basin": basin.reshape(shape),
         "final_loss": np.where(out["stop_code"] == 0, out["loss"], np.nan).reshape(shape),
-        "steps_to_tolerance": out["reached"].reshape(shape),
+        "steps_to_tolerance": _steps_or_null(out["reached"], shape),
         "minima": [p.as_dict() for p in minima],
         "codes": {"diverged": BASIN_DIVERGED, "escaped": BASIN_ESCAPED, "unsettled": BASIN_UNSETTLED},
         "counts": {str(code): int(np.sum(basin == code)) for code in np.unique(basin)},
@@ -143,6 +149,8 @@ def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]], spa
     Grids are (len(y values), len(x values)); a single axis gives one row. On a `steps` axis every cell is the
     scene at that length: its schedule's defaults written in T are those of that length when `sparse` (the scene
     as the user wrote it) is given, and the grid runs to the longest length with each cell stopping at its own.
+    `stopped_at` and `steps_to_tolerance` are None where the run did not stop / never reached tolerance, as in a
+    run's result (`app.answers.SweepAnswer`).
     """
     from .scene import normalise
 
@@ -201,9 +209,9 @@ def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]], spa
     return {
         "axes": [{"param": a["param"], "values": v} for a, v in zip(axes, values)],
         "final_loss": np.where(out["stop_code"] == 0, out["loss"], np.nan).reshape(shape),
-        "steps_to_tolerance": out["reached"].reshape(shape),
+        "steps_to_tolerance": _steps_or_null(out["reached"], shape),
         "status": _statuses(out).reshape(shape).tolist(),
-        "stopped_at": out["stop_step"].reshape(shape),
+        "stopped_at": _steps_or_null(out["stop_step"], shape),
     }
 
 

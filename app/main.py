@@ -24,6 +24,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from . import __version__
+from .answers import HealthAnswer
 from .api import router
 from .catalog import MAX_BODY_BYTES
 from . import long_lived
@@ -188,7 +189,7 @@ def create_app(warm: bool = True) -> FastAPI:
     def plotly_js():
         return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
 
-    @app.get("/api/health", summary="Liveness, whether the JIT warm-up has finished, and the event loop's lag")
+    @app.get("/api/health", response_model=HealthAnswer, summary="Liveness, whether the JIT warm-up has finished, and the event loop's lag")
     def health():
         return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"],
                 "loop_lag": loop_lag.report()}

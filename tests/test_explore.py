@@ -33,8 +33,7 @@ def test_basin_map_agrees_with_individual_runs_at_sampled_cells():
         elif code >= 0:
             assert single.summary["nearest_minimum"]["name"] == names[code]
             assert np.isclose(grid["final_loss"][i][j], single.summary["final_loss"], rtol=1e-9, atol=1e-12)
-        assert grid["steps_to_tolerance"][i][j] == (single.summary["steps_to_tolerance"] if
-                                                   single.summary["steps_to_tolerance"] is not None else -1)
+        assert grid["steps_to_tolerance"][i][j] == single.summary["steps_to_tolerance"]  # None: never
     assert set(np.unique(grid["basin"])) >= {0, 1, 2}  # G, L and S all have a basin
 
 
@@ -51,6 +50,8 @@ def test_sweep_cells_equal_the_runs_they_stand_for():
                    "schedule": {"id": "cosine", "params": {"lr": float(lr)}}}
             single = run_scene(normalise({**PEAKS, "runs": [run]}))[0]
             assert out["status"][i][j] == single.status
+            assert out["stopped_at"][i][j] == single.stopped_at  # None: ran to the end
+            assert out["steps_to_tolerance"][i][j] == single.summary["steps_to_tolerance"]
             if single.status == "ok":
                 assert np.isclose(out["final_loss"][i][j], single.summary["final_loss"], rtol=1e-9, atol=1e-12)
 
@@ -139,3 +140,18 @@ def test_a_steps_sweep_equals_runs_of_each_length_with_their_own_defaults(client
         assert np.isclose(out["final_loss"][0][j], single.summary["final_loss"], rtol=1e-9)
     bad = client.post("/api/sweeps", json={"scene": sparse, "x": {"param": "steps", "values": [100, 60000]}})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "x", "values", 1]
+
+
+def test_sweep_cells_stop_where_their_runs_stop():
+    scene = normalise({"landscape": {"id": "rosenbrock"}, "steps": 300, "runs": [
+        {"schedule": {"id": "constant", "params": {"lr": 1e-3}}, "start": [-1.5, 2.0]}]})
+    axes = [{"param": "schedule.params.lr", "values": None, "from": 2e-4, "to": 2e-2, "n": 7, "scale": "log"}]
+    out = explore.sweep(scene, 0, axes)
+    stopped = 0
+    for j, lr in enumerate(np.geomspace(2e-4, 2e-2, 7)):
+        run = {**scene["runs"][0], "schedule": {"id": "constant", "params": {"lr": float(lr)}}}
+        single = run_scene(normalise({**scene, "runs": [run]}))[0]
+        assert (out["status"][0][j], out["stopped_at"][0][j]) == (single.status, single.stopped_at)
+        assert out["steps_to_tolerance"][0][j] == single.summary["steps_to_tolerance"]
+        stopped += single.stopped_at is not None
+    assert 0 < stopped < 7  # both kinds of cell were compared

@@ -8,11 +8,15 @@ One check is left out, on purpose: `positive_data_acceptance` expects every sche
 The JSON schema cannot say everything a scene must satisfy (a parameter range written in T, a start inside the
 domain, a run whose schedule lacks the swept parameter), so such requests get a documented 422 naming the field.
 """
+import orjson
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
+from schemathesis.core.transport import Response
 
 from app.main import create_app
+from app.permalink import encode
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(warm=False))
 
@@ -21,3 +25,108 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(warm=False))
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case):
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+
+SCENE = {"landscape": {"id": "rosenbrock"}, "steps": 300, "runs": [
+    {"optimizer": {"id": "adam"}, "schedule": {"id": "constant", "params": {"lr": 0.1}}, "start": [-1.2, 1.0]},
+    {"schedule": {"id": "constant", "params": {"lr": 0.01}}, "start": [-2.0, 2.0]},  # leaves the map at step 1
+    {"optimizer": {"id": "lookahead"}, "schedule": {"id": "constant", "params": {"lr": 0.001}},
+     "noise": {"std": 2.0, "seed": 1}, "start": [-1.2, 1.0]}]}
+# Answers that take every branch of the response schemas: runs that end ok, escaped and diverged, nulls for
+# "never" and "not finite", Lookahead's fast weights, every basin code, a range test that blows up.
+ANSWERS = {
+    "catalog": ("GET", "/api/catalog", {}),
+    "health": ("GET", "/api/health", {}),
+    "mesh": ("GET", "/api/landscapes/{landscape_id}/mesh", {"path_parameters": {"landscape_id": "peaks"},
+                                                            "query": {"n": 9}}),
+    "mesh of log(x)": ("GET", "/api/landscapes/{landscape_id}/mesh", {"path_parameters": {"landscape_id": "expression"},
+                                                                      "query": {"n": 8, "f": "log(x) + y^2"}}),
+    "runs": ("POST", "/api/runs", {"body": SCENE}),
+    "permalink": ("POST", "/api/permalinks", {"body": SCENE}),
+    "basins": ("POST", "/api/basins", {"body": {"scene": SCENE, "run": 0, "n": 12}}),
+    "sweeps": ("POST", "/api/sweeps", {"body": {"scene": SCENE, "run": 1, "x": {"param": "schedule.params.lr",
+                                                "from": 1e-4, "to": 1e-2, "n": 6, "scale": "log"},
+                                                "y": {"param": "start.0", "values": [-2.0, 0.0, 1.0]}}}),
+    "range test": ("POST", "/api/range-test", {"body": {"scene": SCENE, "run": 1, "min_lr": 1e-4, "max_lr": 1.0,
+                                                        "steps": 300}}),
+    "seeds": ("POST", "/api/seeds", {"body": {"scene": SCENE, "run": 2, "seeds": 4}}),
+    "stream": ("GET", "/api/runs/stream", {"query": {"s": encode(SCENE)}}),
+}
+
+
+def _answer(name: str):
+    method, path, parts = ANSWERS[name]
+    operation = schema[path][method]
+    case = operation.Case(**parts, **({"media_type": "application/json"} if "body" in parts else {}))
+    response = case.call()
+    assert response.status_code == 200, response.text
+    return operation, case, response
+
+
+@pytest.mark.parametrize("name", ANSWERS)
+def test_every_answer_matches_its_documented_schema(name):
+    operation, case, response = _answer(name)
+    operation.validate_response(response)
+    text = response.text
+    if name in ("runs", "sweeps", "range test", "stream"):
+        assert '"diverged"' in text or '"escaped"' in text, "the answer should hold a stopped run"
+    if name in ("runs", "basins", "sweeps", "mesh of log(x)"):
+        assert "null" in text, "the answer should hold a null"
+
+
+def test_the_permalinked_scene_matches_its_documented_schema():
+    _, _, made = _answer("permalink")
+    operation = schema["/api/permalinks/{token}"]["GET"]
+    response = operation.Case(path_parameters={"token": made.json()["token"]}).call()
+    assert response.status_code == 200
+    operation.validate_response(response)
+
+
+@pytest.mark.parametrize("name, break_it", [
+    ("runs", lambda a: a["runs"][0].update(status="lost")),
+    ("runs", lambda a: a["runs"][1]["summary"].update(extra=1)),
+    ("runs", lambda a: a["runs"][0].update(x="1,2")),
+    ("basins", lambda a: a["codes"].update(diverged=5)),
+    ("basins", lambda a: a["basin"][0].__setitem__(0, None)),
+    ("sweeps", lambda a: a["stopped_at"][0].__setitem__(0, -1)),
+    ("range test", lambda a: a["suggestion"].pop("max_lr")),
+    ("seeds", lambda a: a["paths"][0].update(seed="0")),
+    ("catalog", lambda a: a["schedules"]["step"]["params"][0].update(kind="complex")),
+    ("catalog", lambda a: a["presets"][0]["scene"].update(steps="many")),
+    ("health", lambda a: a["loop_lag"].update(max_ms=None)),
+])
+def test_an_answer_that_breaks_its_schema_is_caught(name, break_it):
+    """The documented schemas say something: a changed answer fails them (the fuzzing above relies on that)."""
+    operation, case, response = _answer(name)
+    answer = response.json()
+    break_it(answer)
+    broken = Response(status_code=200, headers=response.headers, content=orjson.dumps(answer),
+                      request=response.request, elapsed=response.elapsed, verify=response.verify)
+    with pytest.raises(Exception, match="violates schema|does not match"):
+        operation.validate_response(broken)
+
+
+def test_a_stream_event_that_breaks_its_schema_is_caught():
+    operation, case, response = _answer("stream")
+    assert "event: done" in response.text
+    for broken_text in [response.text.replace('"status":"escaped"', '"status":"lost"'),
+                        response.text.replace('"start_step":0', '"start_step":-1', 1),
+                        response.text.replace("event: done", "event: finished")]:
+        assert broken_text != response.text
+        broken = Response(status_code=200, headers=response.headers, content=broken_text.encode(),
+                          request=response.request, elapsed=response.elapsed, verify=response.verify)
+        with pytest.raises(Exception, match="violates schema"):
+            operation.validate_response(broken)
+
+
+def test_every_json_answer_has_a_schema_with_properties():
+    document = create_app(warm=False).openapi()
+    components = document["components"]["schemas"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation["responses"]["200"].get("content", {})
+            if "application/json" not in content or "text/event-stream" in content:
+                continue  # the stream's events are described in words; the export is a Python file
+            reference = content["application/json"]["schema"].get("$ref", "")
+            assert reference, f"{method.upper()} {path} answers JSON without a schema"
+            assert components[reference.rsplit("/", 1)[-1]]["properties"], f"{method.upper()} {path}"

@@ -280,7 +280,7 @@ export function drawSweep(div, out, target, logAxes, metric = "final loss") {
   const [xAxis, yAxis] = out.axes;
   const STATUS = { ok: 0, escaped: 1, diverged: 2 };
   const value = (i, j) => {
-    if (metric === "steps to tolerance") return out.steps_to_tolerance[i][j] < 0 ? null : out.steps_to_tolerance[i][j];
+    if (metric === "steps to tolerance") return out.steps_to_tolerance[i][j];  // null: never
     if (metric === "status") return STATUS[out.status[i][j]];
     const loss = out.final_loss[i][j];
     return loss === null ? null : yAxis ? Math.log10(lossGap(loss, target)) : lossGap(loss, target);
