@@ -103,8 +103,15 @@ async def answer_off_loop(request: Request, compute, *args) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description='where: e.g. ["body", "runs", 0, "schedule", "params", "lr"]')
+    msg: str = Field(description="what is wrong, with the allowed range")
+    type: str
+
+
 class ErrorDetail(BaseModel):
-    detail: Any = Field(description="what is wrong: a message, or a list of {loc, msg, type} for 422")
+    detail: str | list[FieldError] = Field(description="a message, or one entry per wrong field (422, and 400 for "
+                                           "malformed JSON)")
 
 
 ERROR_CASES = {
@@ -228,7 +235,8 @@ class NotJSON(Response):
 
 @router.get("/runs/stream", response_class=NotJSON, response_model=StreamEvent, responses={**ERRORS, 200: {
             "description": "`chunk` events (run, start_step, arrays of that slice), then one `done` (status, "
-                           "stopped_at, summary of every run) or one `error`; then the stream ends",
+                           "stopped_at, summary of every run) or one `error`; then the stream ends. Each event's "
+                           "data is JSON: StreamChunk, StreamDone or StreamError (in Schemas).",
             "content": {"text/event-stream": {"itemSchema": STREAM_EVENT_SCHEMA}}}},
             summary="Stream the runs of a permalinked scene as Server-Sent Events")
 async def stream_runs(s: Annotated[str, Query(description="permalink token", max_length=10 * MAX_TOKEN_LENGTH,

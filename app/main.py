@@ -1,4 +1,5 @@
-"""The app factory: API routes, the frontend, plotly.min.js from the installed plotly package, JIT warm-up.
+"""The app factory: API routes, the frontend, plotly.min.js from the installed plotly package, the API docs
+(/docs) with Swagger UI from the installed fastapi-offline package, JIT warm-up.
 
 `create_app()` turns on JAX's persistent compilation cache (OPTISCAPE_JAX_CACHE, default
 ~/.cache/optiscape/jax; "off" disables it), then starts answering at once while a background thread compiles
@@ -15,6 +16,7 @@ import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 import jax
 import plotly
 from fastapi import FastAPI, Request
@@ -32,6 +34,9 @@ from .loop_lag import LoopLag
 
 FRONTEND = Path(os.environ.get("OPTISCAPE_FRONTEND", Path(__file__).resolve().parents[1] / "frontend"))
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# Swagger UI, served, never from a CDN. No ReDoc: its footer loads a logo from its CDN and its search needs a
+# blob: worker, both outside the Content-Security-Policy.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 log = logging.getLogger("optiscape")
 WARM_UP = {"done": False, "seconds": None}
 
@@ -131,12 +136,11 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY")]
+                    (b"x-frame-options", b"DENY"), (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())]
 
 
 class SecurityHeaders:
-    """nosniff, no referrer, no framing on every answer; the Content-Security-Policy on all but the API docs
-    (FastAPI's /docs and /redoc load their viewer from a CDN)."""
+    """nosniff, no referrer, no framing and the Content-Security-Policy on every answer, the API docs included."""
 
     def __init__(self, app):
         self.app = app
@@ -144,14 +148,10 @@ class SecurityHeaders:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        docs = scope["path"] in ("/docs", "/redoc", "/docs/oauth2-redirect")
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", [])) + SECURITY_HEADERS
-                if not docs:
-                    headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
-                message["headers"] = headers
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -172,7 +172,7 @@ def create_app(warm: bool = True) -> FastAPI:
         yield
         watcher.cancel()
 
-    app = FastAPI(title="Optiscape", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="Optiscape", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Optimizers and learning-rate schedules on 2D surfaces, computed with JAX/optax in "
                   "float64. The scene format, the permalink token and every limit are in the catalog and README.")
 
@@ -194,11 +194,16 @@ def create_app(warm: bool = True) -> FastAPI:
         return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"],
                 "loop_lag": loop_lag.report()}
 
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui():
+        return FileResponse(FRONTEND / "docs" / "swagger.html", headers={"Cache-Control": "no-cache"})
+
     @app.get("/", include_in_schema=False)
     def index():
         return FileResponse(FRONTEND / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=FRONTEND), name="static")
+    app.mount("/vendor/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=1)  # level 1: 8 ms, level 3: 24 ms on 900 kB of floats for 3% less
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)

@@ -178,6 +178,7 @@ def test_security_headers_and_no_reflection_of_input_as_html(client):
     page = client.get("/")
     csp = page.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-eval" not in csp and "frame-ancestors 'none'" in csp
+    assert client.get("/docs").headers["content-security-policy"] == csp
     for answer in (page, client.get("/api/catalog"), client.post("/api/runs", json={"x": 1})):
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["referrer-policy"] == "no-referrer"

@@ -319,3 +319,17 @@ def test_typing_a_function_and_a_schedule(page, url):
     settle(page, lambda: page.fill(g, "0.2 * 0.5^floor(k/100)") or page.press(g, "Enter"))
     lr = traces(page, "view-lr")[0]["y"]
     assert lr[0] == 0.2 and lr[100] == 0.1 and lr[499] == 0.2 / 16
+
+
+def test_the_api_docs_render_offline_under_the_same_policy(page, url):
+    """/docs draws every operation with the app's own files (no CDN: this browser has no network) and breaks no
+    rule of the Content-Security-Policy (a violation is a console error, which fails the test)."""
+    operations = sum(len(methods) for methods in httpx.get(url + "/openapi.json").json()["paths"].values())
+    page.goto(url + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() == operations
+    page.click("#operations-default-post_basins_api_basins_post .opblock-summary")
+    page.wait_for_selector("#operations-default-post_basins_api_basins_post .responses-wrapper")
+    responses = page.text_content("#operations-default-post_basins_api_basins_post .responses-wrapper")
+    assert '"steps_to_tolerance"' in responses and '"unsettled": -3' in responses  # the typed answer's example
+    page.screenshot(path=str(ARTIFACTS / "docs_basins.png"))
