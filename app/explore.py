@@ -20,11 +20,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from . import plateau
 from .engine import Plan, plateau_of, run_scene
 from .grid import DIVERGED, ESCAPED, run_grid
-from .optimizers import flat_hyperparams, kernel_key
-from .schedules.table import learning_rate_tables
+from .kernels import noise_kernel
+from .optimizers import kernel_key
+from .schedules.table import bucket, learning_rate_tables
 
 # basin codes besides a minimum's index
 BASIN_DIVERGED, BASIN_ESCAPED, BASIN_UNSETTLED = -1, -2, -3
@@ -33,23 +33,16 @@ SETTLED = 0.02  # a final point within this fraction of the domain's span of a m
 
 def _one_cell(plan: Plan, index: int) -> tuple[tuple, bool, dict, np.ndarray, np.ndarray]:
     """The kernel key, plateau flag, one cell's inputs, the LR row and the noise table of run `index`."""
+    import jax
+
     run = plan.scene["runs"][index]
-    key = kernel_key(run["optimizer"]["id"], run["optimizer"]["params"])
-    options = plateau_of(run)
-    inputs = {
-        "hyper": {k: np.float64(v) for k, v in flat_hyperparams(run["optimizer"]["id"], run["optimizer"]["params"]).items()},
-        "clip": np.float64(np.inf if run["clip_norm"] is None else run["clip_norm"]),
-        "noise_std": np.float64(run["noise"]["std"]),
-        "plateau": plateau.PlateauOptions(**{
-            name: np.float64((options["convention"] == "torch") if name == "torch" else options[name])
-            for name in plateau.PlateauOptions._fields}),
-    }
+    _, _, inputs, seeds, stds = plan.group_arrays([index])  # the engine's own arrays, row 0
+    one = jax.tree.map(lambda column: column[0], inputs._asdict())
     noise = np.zeros((plan.steps, 2))
-    if run["noise"]["std"] > 0:
-        from .kernels import noise_kernel
-        from .schedules.table import bucket
-        noise = np.asarray(noise_kernel(bucket(plan.steps))(np.uint32(run["noise"]["seed"]), np.uint32(0)))[:plan.steps]
-    return key, bool(options["enabled"]), inputs, plan.learning_rates[index], noise
+    if stds[0] > 0:
+        noise = np.asarray(noise_kernel(bucket(plan.steps))(seeds[0], np.uint32(0)))[:plan.steps]
+    key = kernel_key(run["optimizer"]["id"], run["optimizer"]["params"])
+    return key, bool(plateau_of(run)["enabled"]), one, plan.learning_rates[index], noise
 
 
 def _tile(inputs: Mapping[str, Any], cells: int, steps: int) -> dict:

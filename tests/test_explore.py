@@ -155,3 +155,23 @@ def test_sweep_cells_stop_where_their_runs_stop():
         assert out["steps_to_tolerance"][0][j] == single.summary["steps_to_tolerance"]
         stopped += single.stopped_at is not None
     assert 0 < stopped < 7  # both kinds of cell were compared
+
+
+def test_grid_cells_carry_noise_plateau_and_clipping_like_their_runs():
+    """The grid kernel gets a run's noise table, reduce-on-plateau options and clipping from the engine's own
+    arrays: a cell equals the single run from its start."""
+    scene = normalise({"landscape": {"id": "peaks"}, "steps": 400, "runs": [
+        {"optimizer": {"id": "momentum"}, "schedule": {"id": "constant", "params": {"lr": 0.05}},
+         "plateau": {"factor": 0.5, "patience": 5}, "noise": {"std": 0.5, "seed": 3}, "clip_norm": 2.0,
+         "start": [0.0, 1.5]}]})
+    starts = [-1.0, -0.5, 0.0]
+    out = explore.sweep(scene, 0, [{"param": "start.0", "values": starts, "from": None, "to": None, "n": 3,
+                                    "scale": "linear"}])
+    singles = [run_scene(normalise({**scene, "runs": [{**scene["runs"][0], "start": [x0, 1.5]}]}))[0]
+               for x0 in starts]
+    assert all(single.status == "ok" and single.lr[-1] < 0.05 for single in singles)  # the plateau cut each rate
+    np.testing.assert_allclose(out["final_loss"][0], [single.summary["final_loss"] for single in singles],
+                               rtol=1e-9, atol=1e-12)
+    quiet = explore.sweep({**scene, "runs": [{**scene["runs"][0], "noise": {"std": 0.0, "seed": 3}}]}, 0,
+                          [{"param": "start.0", "values": starts, "from": None, "to": None, "n": 3, "scale": "linear"}])
+    assert not np.allclose(quiet["final_loss"], out["final_loss"])  # and the noise did move the cells
