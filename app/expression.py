@@ -113,35 +113,35 @@ class _Parser:
             raise ExpressionError(position, f"too many operations (at most {NODES})")
         return Node(kind, value, children, position)
 
-    def expr(self, depth: int) -> Node:
-        left = self.term(depth + 1)
-        while self.peek()[1] in ("+", "-"):
+    def expr(self) -> Node:
+        return self.left_associative(("+", "-"), self.term)
+
+    def term(self) -> Node:
+        return self.left_associative(("*", "/"), self.unary)
+
+    def left_associative(self, operators: tuple[str, ...], operand) -> Node:
+        """operand (op operand)*, grouped from the left: a − b − c is (a − b) − c."""
+        left = operand()
+        while self.peek()[1] in operators:
             _, op, position = self.take()
-            left = self.node("binary", op, (left, self.term(depth + 1)), position)
+            left = self.node("binary", op, (left, operand()), position)
         return left
 
-    def term(self, depth: int) -> Node:
-        left = self.unary(depth + 1)
-        while self.peek()[1] in ("*", "/"):
-            _, op, position = self.take()
-            left = self.node("binary", op, (left, self.unary(depth + 1)), position)
-        return left
-
-    def unary(self, depth: int) -> Node:
+    def unary(self) -> Node:
         if self.peek()[1] in ("+", "-"):
             _, op, position = self.take()
             self.enter(position)
-            operand = self.unary(depth + 1)
+            operand = self.unary()
             self.leave()
             return self.node("unary", op, (operand,), position)
-        return self.power(depth + 1)
+        return self.power()
 
-    def power(self, depth: int) -> Node:
-        base = self.atom(depth + 1)
+    def power(self) -> Node:
+        base = self.atom()
         if self.peek()[1] == "^":
             _, _, position = self.take()
             self.enter(position)
-            exponent = self.unary(depth + 1)
+            exponent = self.unary()
             self.leave()
             constant = _constant(exponent)
             if constant is not None and not -MAX_EXPONENT <= constant <= MAX_EXPONENT:
@@ -149,7 +149,7 @@ class _Parser:
             return self.node("binary", "^", (base, exponent), position)
         return base
 
-    def atom(self, depth: int) -> Node:
+    def atom(self) -> Node:
         kind, value, position = self.take()
         if kind == "number":
             number = float(value)
@@ -162,10 +162,10 @@ class _Parser:
                     raise ExpressionError(position, f"unknown function {value!r}; allowed: {', '.join(FUNCTIONS)}")
                 self.take("(")
                 self.enter(position)
-                args = [self.expr(depth + 1)]
+                args = [self.expr()]
                 while self.peek()[1] == ",":
                     self.take(",")
-                    args.append(self.expr(depth + 1))
+                    args.append(self.expr())
                 self.take(")")
                 self.leave()
                 arity = FUNCTIONS[value][0]
@@ -180,7 +180,7 @@ class _Parser:
             raise ExpressionError(position, f"unknown name {value!r}; allowed: {allowed} and functions")
         if value == "(":
             self.enter(position)
-            inner = self.expr(depth + 1)
+            inner = self.expr()
             self.take(")")
             self.leave()
             return inner
@@ -225,7 +225,7 @@ def check(text: str, variables: tuple[str, ...]) -> Node:
     if len(text) > LENGTH:
         raise ExpressionError(LENGTH, f"is {len(text)} characters long; at most {LENGTH}")
     parser = _Parser(text, variables)
-    tree = parser.expr(0)
+    tree = parser.expr()
     kind, value, position = parser.peek()
     if kind != "end":
         raise ExpressionError(position, f"unexpected {value!r}")

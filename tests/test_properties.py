@@ -20,7 +20,7 @@ from app import permalink
 from app.main import create_app
 from app.optimizers import OPTIMIZERS
 from app.permalink import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH, TokenError, decode, encode
-from app.scene import MAX_STEPS, Scene, normalise
+from app.scene import MAX_STEPS, normalise
 from app.schedules import SCHEDULES
 from landscapes import LANDSCAPES
 

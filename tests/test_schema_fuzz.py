@@ -63,6 +63,12 @@ def _answer(name: str):
     return operation, case, response
 
 
+def _with_body(response: Response, content: bytes) -> Response:
+    """The same answer with another body (headers, status and request kept)."""
+    return Response(status_code=response.status_code, headers=response.headers, content=content,
+                    request=response.request, elapsed=response.elapsed, verify=response.verify)
+
+
 @pytest.mark.parametrize("name", ANSWERS)
 def test_every_answer_matches_its_documented_schema(name):
     operation, case, response = _answer(name)
@@ -100,10 +106,8 @@ def test_an_answer_that_breaks_its_schema_is_caught(name, break_it):
     operation, case, response = _answer(name)
     answer = response.json()
     break_it(answer)
-    broken = Response(status_code=200, headers=response.headers, content=orjson.dumps(answer),
-                      request=response.request, elapsed=response.elapsed, verify=response.verify)
     with pytest.raises(Exception, match="violates schema|does not match"):
-        operation.validate_response(broken)
+        operation.validate_response(_with_body(response, orjson.dumps(answer)))
 
 
 def test_a_stream_event_that_breaks_its_schema_is_caught():
@@ -113,10 +117,8 @@ def test_a_stream_event_that_breaks_its_schema_is_caught():
                         response.text.replace('"start_step":0', '"start_step":-1', 1),
                         response.text.replace("event: done", "event: finished")]:
         assert broken_text != response.text
-        broken = Response(status_code=200, headers=response.headers, content=broken_text.encode(),
-                          request=response.request, elapsed=response.elapsed, verify=response.verify)
         with pytest.raises(Exception, match="violates schema"):
-            operation.validate_response(broken)
+            operation.validate_response(_with_body(response, broken_text.encode()))
 
 
 def test_every_json_answer_has_a_schema_with_properties():
