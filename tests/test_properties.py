@@ -37,6 +37,8 @@ def number(param, steps: int, integer: bool):
     if integer:
         lo = math.floor(lo) + (1 if param.min_exclusive and float(lo).is_integer() else 0)
         hi = math.ceil(hi) - (1 if param.max_exclusive and float(hi).is_integer() else 0)
+        if lo > hi:  # no valid value at this step count (a milestone in (0, T) with T = 1): leave it out
+            return None
         return st.integers(int(math.ceil(lo)), int(math.floor(hi)))
     values = st.floats(lo, hi, exclude_min=param.min_exclusive, exclude_max=param.max_exclusive,
                        allow_nan=False, allow_infinity=False)
@@ -54,8 +56,8 @@ def value_of(param, steps: int):
     if param.kind in ("float", "int"):
         return number(param, steps, param.kind == "int")
     if param.kind in ("float_list", "int_list"):
-        return st.lists(number(param, steps, param.kind == "int_list"), min_size=1,
-                        max_size=min(param.max_length, 4)).map(sorted)
+        element = number(param, steps, param.kind == "int_list")
+        return None if element is None else st.lists(element, min_size=1, max_size=min(param.max_length, 4)).map(sorted)
     return None  # a nested value (sequence parts, an inner optimizer, a typed function): its default
 
 
