@@ -1,15 +1,14 @@
-"""Reading the reference oracles of ../shared/reference (schedules and optimizer steps).
+"""Reading the reference oracles in tests/data/reference (schedules and optimizer steps).
 
-The shared folder sits beside the repository (`../shared`); OPTISCAPE_SHARED overrides its location.
+They are numbers from the reference libraries (optax, PyTorch, TensorFlow/Keras); that folder's README says
+where each comes from.
 """
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-SHARED = Path(os.environ.get("OPTISCAPE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-REFERENCE = SHARED / "reference"
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
 
 
 def load(name: str) -> dict:
