@@ -1,4 +1,4 @@
-"""The HTTP API of ../shared/CONTRACT.md: thin routes (parse, call, convert, answer).
+"""The HTTP API of docs/api.md: thin routes (parse, call, convert, answer).
 
 Compute, JSON encoding and gzip of every computed answer run in worker threads (never on the event loop), at
 most COMPUTE_SLOTS at a time (`answer_off_loop`).
