@@ -110,26 +110,30 @@ ALL = (
         lambda p, lr: optax.rmsprop(lr, decay=p["decay"], eps=p["eps"], initial_scale=p["initial_scale"]),
     ),
     Optimizer(
-        "adam", "Adam", "m̂/(√v̂ + ε) with bias-corrected moments; θ ← θ − η m̂/(√v̂ + ε)",
+        "adam", "Adam",
+        "m ← β1m + (1−β1)g; v ← β2v + (1−β2)g²; m̂ = m/(1−β1^t), v̂ = v/(1−β2^t), t = k + 1; "
+        "θ ← θ − η m̂/(√(v̂ + ε_root) + ε)",
         "Kingma & Ba 2015. optax.adam.",
         (B1, B2, _eps(1e-8), Param("eps_root", "ε added inside the root", 0.0, min=0, max=1, scale="log")),
         lambda p, lr: optax.adam(lr, b1=p["b1"], b2=p["b2"], eps=p["eps"], eps_root=p["eps_root"]),
     ),
     Optimizer(
-        "adamw", "AdamW", "Adam direction + wd·θ (decoupled), all scaled by η",
+        "adamw", "AdamW", "Adam's m̂, v̂; θ ← θ − η(m̂/(√v̂ + ε) + wd·θ) (weight decay decoupled from the gradient)",
         "Loshchilov & Hutter 2019. optax.adamw (torch's default wd is 0.01). On a 2D surface weight decay moves "
         "the fixed point toward the origin, away from the surface's minimum.",
         (B1, B2, _eps(1e-8), Param("weight_decay", "decoupled weight decay", 1e-4, min=0, max=10, scale="log")),
         lambda p, lr: optax.adamw(lr, b1=p["b1"], b2=p["b2"], eps=p["eps"], weight_decay=p["weight_decay"]),
     ),
     Optimizer(
-        "amsgrad", "AMSGrad", "as Adam with v̂max ← max(v̂max, v̂) on the bias-corrected v̂",
+        "amsgrad", "AMSGrad", "Adam's m̂, v̂; v̂max ← max(v̂max, v̂) (bias-corrected v̂); θ ← θ − η m̂/(√v̂max + ε)",
         "Reddi et al. 2018. optax.amsgrad (torch takes the max of the raw v: the numbers differ).",
         (B1, B2, _eps(1e-8)),
         lambda p, lr: optax.amsgrad(lr, b1=p["b1"], b2=p["b2"], eps=p["eps"]),
     ),
     Optimizer(
-        "yogi", "Yogi", "v ← v − (1−β2)·sign(v − g²)·g²; θ ← θ − η m̂/(√v̂ + ε)",
+        "yogi", "Yogi",
+        "m ← β1m + (1−β1)g; v ← v − (1−β2)·sign(v − g²)·g² (m, v start at initial_accumulator_value); "
+        "bias-corrected m̂, v̂; θ ← θ − η m̂/(√v̂ + ε)",
         "Zaheer et al. 2018. optax.scale_by_yogi: optax starts BOTH moments at initial_accumulator_value (1e−6), "
         "which is why Yogi leaves an exact saddle line; 0 gives the paper's start and it stays.",
         (B1, B2, _eps(1e-3),
@@ -141,14 +145,17 @@ ALL = (
             optax.scale_by_learning_rate(lr)),
     ),
     Optimizer(
-        "radam", "RAdam", "Adam with the variance rectification r_t once ρ_t ≥ threshold, plain momentum before",
+        "radam", "RAdam",
+        "Adam's m̂, v̂; ρ∞ = 2/(1−β2) − 1, ρ_t = ρ∞ − 2tβ2^t/(1−β2^t); θ ← θ − η r_t m̂/(√v̂ + ε) with "
+        "r_t = √((ρ_t−4)(ρ_t−2)ρ∞/((ρ∞−4)(ρ∞−2)ρ_t)) when ρ_t ≥ threshold, else θ ← θ − η m̂",
         "Liu et al. 2020. optax.radam: the first ≈5 steps are momentum-SGD steps on the raw gradient, which can "
         "blow up with Adam-sized rates.",
         (B1, B2, _eps(1e-8), Param("threshold", "ρ_t needed before rectified Adam steps", 5.0, min=0, max=1000)),
         lambda p, lr: optax.radam(lr, b1=p["b1"], b2=p["b2"], eps=p["eps"], threshold=p["threshold"]),
     ),
     Optimizer(
-        "adabelief", "AdaBelief", "s ← β2 s + (1−β2)(g − m)² + ε_root; θ ← θ − η m̂/(√ŝ + ε)",
+        "adabelief", "AdaBelief",
+        "m ← β1m + (1−β1)g; s ← β2 s + (1−β2)(g − m)² + ε_root; bias-corrected m̂, ŝ; θ ← θ − η m̂/(√ŝ + ε)",
         "Zhuang et al. 2020. optax.adabelief.",
         (B1, B2, _eps(1e-16), Param("eps_root", "ε added to s", 1e-16, min=0, max=1, scale="log")),
         lambda p, lr: optax.adabelief(lr, b1=p["b1"], b2=p["b2"], eps=p["eps"], eps_root=p["eps_root"]),
