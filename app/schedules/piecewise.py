@@ -114,7 +114,8 @@ SCHEDULES = (
     ),
     Schedule(
         "plateau", "Reduce on plateau", "piecewise",
-        "η(k) = η0 · scale_k; scale ← max(scale·factor, min_lr/η0) after `patience` steps without improvement",
+        "η(k) = η0 · s_k; s ← max(s·factor, min_lr/η0) after `patience` losses (torch: patience + 1) "
+        "without improvement, an improvement being f(θ_k) < best·(1 − rtol) − atol",
         "He et al. 2016 (×0.1 whenever training plateaus). The metric is the exact loss f(θ_k) before update k. "
         "Stateful: resolved inside the trajectory. On surfaces with negative losses use atol (rtol compares "
         "relative to a negative best). Same as the per-run `plateau` option over a constant schedule.",

@@ -118,7 +118,8 @@ PCT_START = Param("pct_start", "fraction of T spent warming up", 0.3, min=0, max
 SCHEDULES = (
     Schedule(
         "slanted_triangular", "Slanted triangular (ULMFiT)", "warmup",
-        "η = η_max·(1 + p(ratio − 1))/ratio, p rising to 1 at ⌊T·cut_frac⌋ then falling",
+        "η = η_max·(1 + p(ratio − 1))/ratio; cut = ⌊T·cut_frac⌋, p = k/cut for k < cut, else "
+        "1 − (k − cut)/(cut·(1/cut_frac − 1))",
         "Howard & Ruder 2018 eq. 3 (the survey's denominator is garbled).",
         (lr_param(doc="peak η_max"),
          Param("cut_frac", "fraction of T spent rising", 0.1, min=0, max=1, min_exclusive=True, max_exclusive=True),
@@ -127,7 +128,9 @@ SCHEDULES = (
     ),
     Schedule(
         "one_cycle", "1cycle (Smith & Topin)", "warmup",
-        "cos-anneal η_max/div → η_max over pct·T, then → η_max/(div·final_div) at T − 1",
+        "anneal η_max/div → η_max over k ∈ [0, pct·T − 1], then → η_max/(div·final_div) at k = T − 1 "
+        "(three_phase: back to η_max/div at 2·pct·T − 2 first); anneal from a to b: b + (a − b)·½(1 + cos πq) "
+        "or a + (b − a)q, q the fraction of the phase",
         "torch OneCycleLR (cycle_momentum off). optax.cosine_onecycle_schedule reaches the end one step later.",
         (Param("max_lr", "peak learning rate", 0.01, min=0, max=10, min_exclusive=True, scale="log"), PCT_START,
          Param("div_factor", "initial rate = max_lr/div_factor", 25.0, min=1, max=1e6),
@@ -140,7 +143,8 @@ SCHEDULES = (
     ),
     Schedule(
         "one_cycle_paper", "1cycle (survey eq. 7)", "warmup",
-        "up and down over 2⌊T(1 − prcnt/100)/2⌋ steps between η_max/div and η_max, then η_max(1 − 0.99r)/div",
+        "L = ⌊T(1 − prcnt/100)/2⌋; η = η_max(1 + r(div − 1))/div, r = k/L for k ≤ L, 1 − (k − L)/L for "
+        "k ≤ 2L; then η = η_max(1 − 0.99r)/div, r = (k − 2L)/(T − 2L)",
         "The survey's eq. (7) = nachiket273/One_Cycle_Policy, with a 0-based step.",
         (lr_param(doc="peak η_max"),
          Param("prcnt", "percent of T left for the final annihilation", 10.0, min=0, max=100, max_exclusive=True),
@@ -149,7 +153,8 @@ SCHEDULES = (
     ),
     Schedule(
         "long_trapezoid", "Long trapezoid (warmup-stable-decay)", "warmup",
-        "linear η_min → η0 over warmup_frac·T, hold, linear → η_min over the last cooldown_frac·T",
+        "w = warmup_frac·T, c = cooldown_frac·T; η = η_min + (η0 − η_min)·k/w for k < w, η0 until T − c, "
+        "then η0 − (η0 − η_min)·min(k − (T − c), c)/c",
         "Constructed (SPEC 1.24); timm WSDLRScheduler(decay_fn='linear').",
         (lr_param(), Param("warmup_frac", "fraction of T warming up", 0.1, min=0, max=1, max_exclusive=True),
          Param("cooldown_frac", "fraction of T cooling down", 0.2, min=0, max=1, max_exclusive=True),
