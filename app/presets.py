@@ -23,7 +23,7 @@ class Preset:
     title: str
     teaser: str
     explanation: tuple[str, ...]  # 3 to 6 sentences
-    claims: str  # the spec's claim ids this preset shows
+    claims: str  # what it shows: claim ids of docs/mathematics.md (R1-R6, P1-P4, S1-S4, C1-C3) or the ids it is about
     scene: dict
 
     def as_dict(self) -> dict:
@@ -149,7 +149,7 @@ ALL = (
          "Heavy ball with η = 4/(1 + √κ)² and β = ((√κ − 1)/(√κ + 1))² shrinks the error by about 0.82 per step and "
          "gets there in 52 steps.",
          "Try next: change κ or rotate the axes with θ, and recompute the optimal rates."),
-        "SPEC 2 (quadratic)", _scene("quadratic_rates", "quadratic", [
+        "quadratic", _scene("quadratic_rates", "quadratic", [
             _run("GD η = 1/κ", "sgd", "constant", (-1.0, 1.0), schedule_params={"lr": 0.01}),
             _run("GD η* = 2/(1+κ)", "sgd", "constant", (-1.0, 1.0), schedule_params={"lr": 2 / 101}),
             _run("heavy ball, optimal", "momentum", "constant", (-1.0, 1.0), {"momentum": (9 / 11) ** 2},
@@ -165,7 +165,7 @@ ALL = (
          "steps that follow the cycles.",
          "The shrinking variants end lower here because they spend their last cycles at small rates.",
          "Try next: raise max_lr until the high phases become unstable, which is how Smith's range test picks it."),
-        "SPEC 1.17", _scene("smith_clr", "rosenbrock", [
+        "triangular, triangular2, exp_range", _scene("smith_clr", "rosenbrock", [
             _run(s, "momentum", s, (-1.2, 1.0), schedule_params={"base_lr": 1e-4, "max_lr": 2e-3, "step_size": 50})
             for s in ("triangular", "triangular2", "exp_range")]),
     ),
@@ -177,7 +177,7 @@ ALL = (
          "the run decaying.",
          "A constant rate at the same peak is shown for reference.",
          "Try next: switch 1cycle to three_phase with linear annealing, the paper's original shape."),
-        "SPEC 1.23, 1.27", _scene("one_cycle", "rosenbrock", [
+        "one_cycle, warmup_cosine", _scene("one_cycle", "rosenbrock", [
             _run("1cycle", "momentum", "one_cycle", (-1.2, 1.0), schedule_params={"max_lr": 2e-3}),
             _run("warmup + cosine", "momentum", "warmup_cosine", (-1.2, 1.0), schedule_params={"lr": 2e-3}),
             _run("constant", "momentum", "constant", (-1.2, 1.0), schedule_params={"lr": 2e-3})]),
@@ -189,7 +189,7 @@ ALL = (
          "plain momentum steps on the raw gradient, here of norm 230: it leaves the map at step 3.",
          "A linear warmup over the first 50 steps keeps those raw steps small and RAdam then behaves.",
          "Try next: lower η to 0.005, where RAdam's raw first steps stay on the map and it ends lowest."),
-        "SPEC 3 (radam)", _scene("adaptive_warmup", "rosenbrock", [
+        "radam", _scene("adaptive_warmup", "rosenbrock", [
             _run("Adam", "adam", "constant", (-1.2, 1.0), schedule_params={"lr": 0.01}),
             _run("AMSGrad", "amsgrad", "constant", (-1.2, 1.0), schedule_params={"lr": 0.01}),
             _run("RAdam", "radam", "constant", (-1.2, 1.0), schedule_params={"lr": 0.01}),
