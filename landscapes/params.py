@@ -66,7 +66,15 @@ class Param:
         return value
 
     def range_text(self, steps: int | None = None) -> str:
-        lo, hi = self.bound("min", steps), self.bound("max", steps)
+        """The allowed range as the errors write it; a bound in T reads "T" when no step count is given.
+
+        >>> Param("warmup", "", 1, kind="int", min=1, max="T").range_text()
+        '[1, T] (T = steps)'
+        >>> Param("warmup", "", 1, kind="int", min=1, max="T").range_text(500)
+        '[1, 500]'
+        """
+        lo, hi = (("T" if steps is None and getattr(self, which) == "T" else self.bound(which, steps))
+                  for which in ("min", "max"))
         if self.kind == "bool":
             return "true or false"
         if self.kind == "choice":
