@@ -1,4 +1,4 @@
-"""Every optimizer of SPEC section 3 as an optax GradientTransformation, keyed by the ids the URL and JSON use.
+"""Every optimizer of docs/mathematics.md as an optax GradientTransformation, keyed by the ids the URL and JSON use.
 
 `OPTIMIZERS[id].build(p, lr)` returns the optax transformation for hyperparameters `p` (traced scalars: a new value
 recompiles nothing) and the learning rate `lr` of the current update. The transformation's state does not depend

@@ -1,4 +1,4 @@
-"""Reduce-on-plateau as a pure function with explicit state, for any schedule (SPEC 1.5).
+"""Reduce-on-plateau as a pure function with explicit state, for any schedule (docs/mathematics.md).
 
 The metric is the exact loss f(θ_k) before update k. Every option is an array, so new values recompile nothing.
 Two conventions, both in one formula (`torch` is 0 or 1):

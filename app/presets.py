@@ -1,4 +1,4 @@
-"""Teaching presets: the survey's section 4.1 experiments (SPEC section 4) and classic demos, one click each.
+"""Teaching presets: the survey's section 4.1 experiments (docs/mathematics.md) and classic demos, one click each.
 
 Each preset is a full scene plus a title and a short explanation (what to watch, why it happens, what to try
 next). `tests/test_presets.py` checks every deterministic claim a preset makes through the same engine the page
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FIVE = ("constant", "step", "cosine", "sgdr", "warmup_cosine")  # the survey's five schedules, defaults as SPEC 4
+FIVE = ("constant", "step", "cosine", "sgdr", "warmup_cosine")  # the survey's five schedules (docs/mathematics.md)
 SURVEY_NAMES = {"constant": "constant", "step": "step (×0.5 every T/5)", "cosine": "cosine", "sgdr": "SGDR (5 cycles)",
                 "warmup_cosine": "linear warmup + cosine"}
 

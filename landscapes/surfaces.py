@@ -1,4 +1,4 @@
-"""The 14 test surfaces of SPEC section 2, with their facts (domain, critical points, starts, lessons).
+"""The 14 test surfaces of docs/mathematics.md, with their facts (domain, critical points, starts, lessons).
 
 Each `fn(p, q)` takes a point `p` = (x, y) and a mapping `q` of parameters. Critical points are those of the
 spec, found there by Newton's method from a 41x41 grid and classified by the Hessian; a test re-derives them.
@@ -134,7 +134,7 @@ ALL = (
         starts=(
             Start(-2.0, 2.0, "jettify's optimizer visualisations"),
             Start(-1.2, 1.0, "the classic start"),
-            Start(0.0, 3.0, "the survey-claim configuration (SPEC 4.1.1)"),
+            Start(0.0, 3.0, "the survey-claim configuration (claims R1-R6)"),
         ),
         colour_scale="log",
         notes="Hessian eigenvalues 0.399 and 1002 at the minimum (κ≈2500). Plain GD is stable for η < 2/λ_max: "

@@ -1,4 +1,4 @@
-"""The ids of SPEC sections 1 and 3, written out independently of the registries."""
+"""The schedule and optimizer ids of the contract, written out independently of the registries."""
 ALL_OPTIMIZERS = {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "amsgrad", "yogi", "radam",
                   "adabelief", "lookahead"}
 ALL_SCHEDULES = {

@@ -148,7 +148,7 @@ def test_clipping_bounds_every_step():
 
 
 def test_survey_canyon_ordering_r2():
-    """SPEC 4.1.1, config A: final losses constant 0.0824 > step 0.0702 > SGDR 0.0682 > lwarm 0.0655 > cosine 0.0624."""
+    """Claim R2 (docs/mathematics.md): final losses constant 0.0824 > step 0.0702 > SGDR 0.0682 > lwarm 0.0655 > cosine 0.0624."""
     runs = [{**run("sgd", s, lr=0.02, start=(0.0, 3.0)), "clip_norm": 1.0}
             for s in ("constant", "step", "sgdr", "warmup_cosine", "cosine")]
     finals = [r.summary["final_loss"] for r in run_scene(make_scene("rosenbrock", steps=500, runs=runs))]

@@ -65,7 +65,7 @@ def test_lookahead_reports_slow_path_and_fast_points():
 
 
 def test_yogi_initial_accumulator_value_is_exposed():
-    """optax starts Yogi's moments at 1e-6, which moves y off an exact saddle line; 0 keeps it there (SPEC S2)."""
+    """optax starts Yogi's moments at 1e-6, which moves y off an exact saddle line; 0 keeps it there (claim S2)."""
     scene = make_scene("saddle1", steps=200, runs=[
         run("yogi", "constant", start=(-3.0, 0.0), lr=0.01),
         run("yogi", "constant", start=(-3.0, 0.0), lr=0.01, optimizer_params={"initial_accumulator_value": 0.0})])

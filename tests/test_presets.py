@@ -1,4 +1,4 @@
-"""Every preset is a valid scene, and every deterministic claim it makes holds (SPEC section 4), computed by the
+"""Every preset is a valid scene, and every deterministic claim it makes holds (docs/mathematics.md), computed by the
 same engine the page uses. A preset whose claim stops holding fails the build."""
 import numpy as np
 import pytest

@@ -137,7 +137,7 @@ def test_plateau_agrees_with_optax_reduce_on_plateau_on_a_trajectory():
 
 
 def test_plateau_freezes_sgd_on_the_sigmoid_plateau():
-    """SPEC 1.5 (b): ReduceLROnPlateau shrinks the rate to ~0 and the iterate never leaves the plateau."""
+    """On the sigmoid plateau ReduceLROnPlateau shrinks the rate to ~0 and the iterate never leaves the plateau."""
     scene = make_scene("sigmoid_cliff", steps=500, runs=[
         run(schedule="plateau", start=(-2.0, -2.0), lr=2.0, factor=0.1),
         run(schedule="constant", start=(-2.0, -2.0), lr=2.0)])

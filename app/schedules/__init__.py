@@ -1,4 +1,4 @@
-"""Every learning-rate schedule of SPEC section 1, keyed by the ids the URL and JSON use.
+"""Every learning-rate schedule of docs/mathematics.md, keyed by the ids the URL and JSON use.
 
 `SCHEDULES[id]` is a `Schedule` (formula, parameter list, optax equivalent); `learning_rate_tables` turns a list
 of resolved schedules into the (runs, steps) table that the trajectory kernels consume, in one compiled call.

@@ -1,4 +1,4 @@
-"""Cyclical schedules (SPEC 1.17-1.21): Smith's triangular family, SGDR, LRBench's sines, ssgdr, ESPNetv2's
+"""Cyclical schedules: Smith's triangular family, SGDR, LRBench's sines, ssgdr, ESPNetv2's
 sawtooth.
 
 Example:

@@ -1,4 +1,4 @@
-"""Piecewise schedules (SPEC 1.1-1.5): constant, step, multistep, linear decay then hold, plateau.
+"""Piecewise schedules: constant, step, multistep, linear decay then hold, plateau.
 
 Example:
     >>> import jax.numpy as jnp

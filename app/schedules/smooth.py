@@ -1,4 +1,4 @@
-"""Smooth decays (SPEC 1.6-1.16): exponential, natural_exp, polynomial, inverse_time, inverse_sqrt, noam,
+"""Smooth decays: exponential, natural_exp, polynomial, inverse_time, inverse_sqrt, noam,
 cosine, linear_cosine, noisy_linear_cosine, htd, exp_cosine.
 
 Booleans and choices arrive as 0/1 numbers so that flipping them recompiles nothing.

@@ -1,4 +1,4 @@
-"""Warmup-shaped schedules (SPEC 1.22-1.27): slanted triangular, 1cycle (torch and the survey's), long
+"""Warmup-shaped schedules: slanted triangular, 1cycle (torch and the survey's), long
 trapezoid, constant warmup, linear warmup, warmup + cosine.
 
 Example:
@@ -82,7 +82,7 @@ def one_cycle_paper(k, p, T):
 
 def long_trapezoid(k, p, T):
     """Linear warmup η_min → η0 over w = warmup_frac·T, hold, then linear η0 → η_min over the last
-    c = cooldown_frac·T steps (the WSD shape). A constructed schedule (SPEC 1.24)."""
+    c = cooldown_frac·T steps (the WSD shape). A constructed schedule: the survey gives no formula."""
     w = p["warmup_frac"] * T
     c = p["cooldown_frac"] * T
     decay_start = T - c
@@ -155,7 +155,7 @@ SCHEDULES = (
         "long_trapezoid", "Long trapezoid (warmup-stable-decay)", "warmup",
         "w = warmup_frac·T, c = cooldown_frac·T; η = η_min + (η0 − η_min)·k/w for k < w, η0 until T − c, "
         "then η0 − (η0 − η_min)·min(k − (T − c), c)/c",
-        "Constructed (SPEC 1.24); timm WSDLRScheduler(decay_fn='linear').",
+        "Constructed: the survey gives no formula; timm WSDLRScheduler(decay_fn='linear').",
         (lr_param(), Param("warmup_frac", "fraction of T warming up", 0.1, min=0, max=1, max_exclusive=True),
          Param("cooldown_frac", "fraction of T cooling down", 0.2, min=0, max=1, max_exclusive=True),
          Param("min_lr", "start and end rate η_min", 0.0, min=0, max=10, scale="log")),
