@@ -7,7 +7,7 @@ PYTHON ?= python3
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test bench chromium
+.PHONY: run test bench chromium docs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,3 +28,7 @@ test: $(STAMP) chromium
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/api.py
+
+# The generated parts of docs/mathematics.md, from the registries; tests/test_docs.py fails while they are stale.
+docs: $(STAMP)
+	$(PY) -m app.mathematics_doc docs/mathematics.md
