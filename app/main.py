@@ -174,7 +174,7 @@ def create_app(warm: bool = True) -> FastAPI:
 
     app = FastAPI(title="Optiscape", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Optimizers and learning-rate schedules on 2D surfaces, computed with JAX/optax in "
-                  "float64. The scene format, the permalink token and every limit are in the catalog and README.")
+                  "float64. The scene format, the permalink token and every limit are in the catalog and docs/api.md.")
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError):
