@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 from pydantic import ValidationError
 
-from .permalink import TokenError, decode, token_of
+from .contract.permalink import TokenError, decode, token_of
 
 EXIT_BAD_INPUT = 2
 
@@ -28,7 +28,7 @@ def _fail(message: str) -> int:
 
 def result_document(scene: dict) -> dict:
     """What `POST /api/runs` answers: the normalised scene and every run's result."""
-    from .engine import run_scene
+    from .engine.trajectories import run_scene
 
     return {"scene": scene, "runs": [result.as_dict() for result in run_scene(scene)]}
 
@@ -56,7 +56,7 @@ class BadInput(Exception):
 
 
 def _one_line(error: ValidationError) -> str:
-    from .scene import error_lines
+    from .contract.scene import error_lines
 
     lines = error_lines(error)
     return lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")
@@ -73,7 +73,7 @@ def _read_json(path: str):
 
 
 def _load_scene(data) -> dict:
-    from .scene import normalise
+    from .contract.scene import normalise
 
     try:
         return normalise(data)
@@ -118,8 +118,8 @@ def _axis(text: str) -> dict:
 
 def cmd_explore(args) -> int:
     """basins / sweep / range-test / seeds: the same answers as the matching POST /api/... endpoints."""
-    from . import explore
-    from .scene import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+    from .features import sweeps as explore
+    from .contract.scene import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
 
     body = {"scene": _read_json(args.scene), "run": args.run}
     try:
@@ -152,7 +152,7 @@ def cmd_explore(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export_script
+    from .features.export import export_script
 
     scene = _load_scene(_read_json(args.scene))
     script = export_script(scene)
@@ -166,7 +166,7 @@ def cmd_export(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from .main import create_app
+    from .server.factory import create_app
 
     uvicorn.run(create_app(warm=not args.no_warm_up), host=args.host, port=args.port, log_level="info")
     return 0

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import httpx  # noqa: E402
 
-from app.engine import run_scene  # noqa: E402
-from app.scene import normalise  # noqa: E402
+from app.engine.trajectories import run_scene  # noqa: E402
+from app.contract.scene import normalise  # noqa: E402
 from server import serving  # noqa: E402
 
 

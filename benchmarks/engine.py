@@ -28,9 +28,9 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 import app  # noqa: E402,F401
-from app import kernels  # noqa: E402
-from app.engine import Plan, _chunk_inputs, run_scene  # noqa: E402
-from app.scene import normalise  # noqa: E402
+from app.engine import kernels  # noqa: E402
+from app.engine.trajectories import Plan, _chunk_inputs, run_scene  # noqa: E402
+from app.contract.scene import normalise  # noqa: E402
 from app.schedules.table import bucket  # noqa: E402
 
 STEPS, LR = 1000, 2e-3

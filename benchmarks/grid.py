@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
-from app import explore  # noqa: E402
-from app.scene import normalise  # noqa: E402
+from app.features import sweeps as explore  # noqa: E402
+from app.contract.scene import normalise  # noqa: E402
 
 LR, MOMENTUM = 0.01, 0.9
 

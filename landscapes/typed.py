@@ -14,11 +14,12 @@ import math
 import re
 from typing import Any, Mapping
 
-from landscapes import LANDSCAPES, Landscape, Start
-from landscapes.compile_once import kernel_cache
-from landscapes.params import Param
+from . import LANDSCAPES
+from .landscape import Landscape, Start
+from app.vocabulary.compile_once import kernel_cache
+from app.vocabulary.params import Param
 
-from .expression import CONSTANTS, FUNCTIONS, ExpressionError, check, parse
+from app.vocabulary.expression import CONSTANTS, FUNCTIONS, ExpressionError, check, parse
 
 LANDSCAPE_VARIABLES = ("x", "y")
 SCHEDULE_VARIABLES = ("k", "T", "lr")

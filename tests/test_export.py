@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.engine import run_scene
-from app.export import export_script
-from app.main import create_app
-from app.scene import normalise
+from app.engine.trajectories import run_scene
+from app.features.export import export_script
+from app.server.factory import create_app
+from app.contract.scene import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 

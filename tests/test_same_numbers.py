@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from app.main import create_app  # noqa: E402
+from app.server.factory import create_app  # noqa: E402
 
 RECORDING = Path(__file__).parent / "data" / "same_numbers.json"
 RUN_ARRAYS = ("x", "y", "loss", "lr", "grad_norm", "step_norm", "fast_x", "fast_y")
@@ -97,8 +97,8 @@ def _diverging_scene() -> dict:
 
 
 def cases() -> list[dict]:
-    from app.catalog import DEFAULT_SCENE
-    from app.presets import PRESETS
+    from app.contract.catalog import DEFAULT_SCENE
+    from app.features.presets import PRESETS
 
     root = Path(__file__).resolve().parents[1]
     runs = [("default scene", DEFAULT_SCENE)]
@@ -159,7 +159,7 @@ def test_the_numbers_are_those_recorded(client, case):
 
 
 def test_the_recording_covers_every_preset_and_example():
-    from app.presets import PRESETS
+    from app.features.presets import PRESETS
 
     names = {case["name"] for case in RECORDED}
     examples = {f"example {p.stem}" for p in (Path(__file__).resolve().parents[1] / "examples").glob("*.json")}

@@ -2,7 +2,7 @@
 import pytest
 from pydantic import ValidationError
 
-from app.scene import LIMITS, MAX_RUN_STEPS, MAX_STEPS, error_lines, normalise
+from app.contract.scene import LIMITS, MAX_RUN_STEPS, MAX_STEPS, error_lines, normalise
 
 
 def errors_of(data) -> dict:

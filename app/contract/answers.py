@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from landscapes.params import KINDS
+from ..vocabulary.params import KINDS
 
 from .scene import Scene
 

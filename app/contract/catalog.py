@@ -11,14 +11,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 from landscapes import LANDSCAPES
-from landscapes.params import Param, defaults
+from ..vocabulary.params import Param, defaults
 
-from .custom import LANDSCAPE_PARAMS, landscape_of
-from .optimizers import OPTIMIZERS
+from landscapes.typed import LANDSCAPE_PARAMS, landscape_of
+from ..optimizers import OPTIMIZERS
 from .permalink import MAX_TOKEN_LENGTH
-from .presets import FAMILIES, PRESETS
+from ..features.presets import FAMILIES, PRESETS
 from .scene import LIMITS, PLATEAU_OPTION_PARAMS, Scene
-from .schedules import SCHEDULES
+from ..schedules import SCHEDULES
 
 DEFAULT_STEPS = Scene.model_fields["steps"].default
 MAX_MESH = 401

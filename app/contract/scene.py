@@ -22,13 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, ValidationError,
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from landscapes import LANDSCAPES
-from landscapes.params import Param, ParamErrors, resolve_params
+from ..vocabulary.params import Param, ParamErrors, resolve_params
 
-from . import custom
-from .optimizers import OPTIMIZERS, resolve_optimizer
-from .presets import PRESETS
-from .schedules import SCHEDULES
-from .schedules.piecewise import PLATEAU_PARAMS
+from landscapes import typed as custom
+from ..optimizers import OPTIMIZERS, resolve_optimizer
+from ..features.presets import PRESETS
+from ..schedules import SCHEDULES
+from ..schedules.piecewise import PLATEAU_PARAMS
 
 CURRENT_VERSION = 1
 MAX_STEPS = 50_000
@@ -390,7 +390,7 @@ class SweepRequest(RunRequest):
     @classmethod
     def keep_sparse(cls, data, handler):
         """Keep the scene as written: on a steps axis each length fills its own defaults written in T."""
-        from .explore import axis_values
+        from ..features.sweeps import axis_values
 
         request = handler(data)
         if isinstance(data, dict) and isinstance(data.get("scene"), dict):
@@ -416,7 +416,7 @@ class SweepRequest(RunRequest):
 
     @model_validator(mode="after")
     def check(self):
-        from .explore import axis_values, set_path
+        from ..features.sweeps import axis_values, set_path
 
         errors: list = []
         self._check_run(errors)

@@ -23,9 +23,9 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from landscapes import Landscape
-from landscapes.compile_once import kernel_cache
+from ..vocabulary.compile_once import kernel_cache
 
-from . import plateau
+from ..optimizers import plateau
 from .kernels import _optimizer, clip_by_norm
 
 OK, DIVERGED, ESCAPED = 0, 1, 2

@@ -32,10 +32,10 @@ import numpy as np
 import optax
 
 from landscapes import Landscape
-from landscapes.compile_once import kernel_cache
+from ..vocabulary.compile_once import kernel_cache
 
-from . import plateau
-from .optimizers import OPTIMIZERS, unflatten
+from ..optimizers import plateau
+from ..optimizers import OPTIMIZERS, unflatten
 
 UNROLL = 4  # steps per loop iteration: measured fastest on this 2-core CPU (1: 2.4 ms, 4: 0.9 ms per 1024 steps)
 

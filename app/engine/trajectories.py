@@ -30,12 +30,13 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from landscapes import minima
-from landscapes.params import resolve_params
+from ..vocabulary.params import resolve_params
 
-from . import kernels, plateau
-from .custom import landscape_of
-from .optimizers import flat_hyperparams, kernel_key
-from .schedules.table import bucket, learning_rate_tables
+from . import kernels
+from ..optimizers import plateau
+from landscapes.typed import landscape_of
+from ..optimizers import flat_hyperparams, kernel_key
+from ..schedules.table import bucket, learning_rate_tables
 from .summary import summarise
 
 RECORD_FIELDS = ("x", "y", "loss", "lr", "grad_norm", "step_norm")

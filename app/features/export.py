@@ -9,7 +9,7 @@ machine (`app/plateau.py`), copied into the script. The numbers agree to roundin
 where the engine runs vectorised code, and a chaotic run can amplify their last-bit difference.
 
 Example:
-    >>> from app.scene import normalise
+    >>> from app.contract.scene import normalise
     >>> script = export_script(normalise({"landscape": {"id": "booth"}, "steps": 3, "runs": [{}]}))
     >>> "optax.sgd" in script and "def f(p" in script
     True
@@ -22,11 +22,11 @@ from typing import Any, Mapping
 
 from landscapes import surfaces
 
-from . import plateau as plateau_module
-from .engine import plateau_of
-from .expression import FUNCTIONS, check
-from .optimizers import OPTIMIZERS
-from .schedules import learning_rate_tables
+from ..optimizers import plateau as plateau_module
+from ..engine.trajectories import plateau_of
+from ..vocabulary.expression import FUNCTIONS, check
+from ..optimizers import OPTIMIZERS
+from ..schedules import learning_rate_tables
 
 
 JNP_NAMES = {"sin": "jnp.sin", "cos": "jnp.cos", "tan": "jnp.tan", "exp": "jnp.exp", "log": "jnp.log",

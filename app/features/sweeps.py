@@ -5,7 +5,7 @@ test and the seed bands are ordinary scenes through `app.engine`. Inputs are nor
 requests (`app.scene`); nothing here knows HTTP.
 
 Example:
-    >>> from app.scene import normalise
+    >>> from app.contract.scene import normalise
     >>> scene = normalise({"landscape": {"id": "himmelblau"}, "runs": [{"schedule": {"id": "constant",
     ...                    "params": {"lr": 0.01}}}]})
     >>> grid = basin_map(scene, run=0, n=4)
@@ -20,11 +20,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .engine import Plan, plateau_of, run_scene
-from .grid import DIVERGED, ESCAPED, run_grid
-from .kernels import noise_kernel
-from .optimizers import kernel_key
-from .schedules.table import bucket, learning_rate_tables
+from ..engine.trajectories import Plan, plateau_of, run_scene
+from ..engine.grid import DIVERGED, ESCAPED, run_grid
+from ..engine.kernels import noise_kernel
+from ..optimizers import kernel_key
+from ..schedules.table import bucket, learning_rate_tables
 
 # basin codes besides a minimum's index
 BASIN_DIVERGED, BASIN_ESCAPED, BASIN_UNSETTLED = -1, -2, -3
@@ -145,7 +145,7 @@ def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]], spa
     `stopped_at` and `steps_to_tolerance` are None where the run did not stop / never reached tolerance, as in a
     run's result (`app.answers.SweepAnswer`).
     """
-    from .scene import normalise
+    from ..contract.scene import normalise
 
     steps_axis = next((i for i, a in enumerate(axes) if a["param"] == "steps"), None)
     if steps_axis is not None:
@@ -222,7 +222,7 @@ def range_test(scene: Mapping[str, Any], run: int, min_lr: float, max_lr: float,
     else:
         schedule = {"id": "exponential", "params": {"lr": min_lr, "decay_rate": (max_lr / min_lr) ** (1 / steps),
                                                     "decay_steps": 1}}
-    from .scene import normalise
+    from ..contract.scene import normalise
 
     test_run = {**scene["runs"][run], "schedule": schedule, "plateau": None}
     test_scene = normalise({**scene, "steps": steps, "runs": [test_run], "preset": None})
@@ -247,7 +247,7 @@ def range_test(scene: Mapping[str, Any], run: int, min_lr: float, max_lr: float,
 def seed_bands(scene: Mapping[str, Any], run: int, seeds: int) -> dict:
     """Run `run` once per seed 0..seeds−1 (its noise level kept): mean and spread of the loss at every step (over
     the seeds still running) and every seed's path."""
-    from .scene import normalise
+    from ..contract.scene import normalise
 
     base = scene["runs"][run]
     runs = [{**base, "noise": {"std": base["noise"]["std"], "seed": seed}, "label": f"seed {seed}"}

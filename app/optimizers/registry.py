@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from landscapes.params import Param, resolve_params
+from ..vocabulary.params import Param, resolve_params
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,7 +174,7 @@ def resolve_optimizer(optimizer_id: str, params: Mapping[str, Any]) -> dict:
     if optimizer_id == "lookahead":
         inner = values["inner"]
         if not isinstance(inner, Mapping) or inner.get("id") not in OPTIMIZERS or inner.get("id") == "lookahead":
-            from landscapes.params import ParamErrors
+            from ..vocabulary.params import ParamErrors
             allowed = ", ".join(o for o in OPTIMIZERS if o != "lookahead")
             raise ParamErrors([("inner", f"must be {{id, params}} with id one of {allowed}, got {inner!r}")])
         values["inner"] = {"id": inner["id"], "params": resolve_optimizer(inner["id"], inner.get("params") or {})}

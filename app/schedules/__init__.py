@@ -8,7 +8,7 @@ Example:
     >>> SCHEDULES["cosine"].family
     'smooth'
 """
-from landscapes.params import Param
+from ..vocabulary.params import Param
 
 from . import cyclical, piecewise, smooth, warmup
 from .base import Schedule
@@ -23,7 +23,7 @@ SEQUENCE = Schedule(
 )
 
 def _expression_schedule() -> Schedule:
-    from ..custom import SCHEDULE_PARAMS, SCHEDULE_VARIABLES, ExpressionError, check
+    from landscapes.typed import SCHEDULE_PARAMS, SCHEDULE_VARIABLES, ExpressionError, check
 
     def parses(values, T):
         if not isinstance(values["f"], str):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import optax
 
-from landscapes.params import Derived, Param, param_fraction
+from ..vocabulary.params import Derived, Param, param_fraction
 
 from .base import Schedule, lr_param, steps_param
 

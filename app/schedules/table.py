@@ -19,8 +19,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from landscapes.compile_once import kernel_cache
-from landscapes.params import Param
+from ..vocabulary.compile_once import kernel_cache
+from ..vocabulary.params import Param
 
 from . import SCHEDULES
 
@@ -97,7 +97,7 @@ def bucket(n: int) -> int:
 
 @kernel_cache(maxsize=64)
 def _expression_kernel(f: str, length: int):
-    from ..custom import schedule_values
+    from landscapes.typed import schedule_values
 
     def rows(lr, duration):
         k = jnp.arange(length, dtype=jnp.float64)

@@ -25,14 +25,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from . import __version__
-from .answers import HealthAnswer
-from .api import router
-from .catalog import MAX_BODY_BYTES
+from .. import __version__
+from ..contract.answers import HealthAnswer
+from .routes import router
+from ..contract.catalog import MAX_BODY_BYTES
 from . import long_lived
 from .loop_lag import LoopLag
 
-FRONTEND = Path(os.environ.get("OPTISCAPE_FRONTEND", Path(__file__).resolve().parents[1] / "frontend"))
+FRONTEND = Path(os.environ.get("OPTISCAPE_FRONTEND", Path(__file__).resolve().parents[2] / "frontend"))
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # Swagger UI, served, never from a CDN. No ReDoc: its footer loads a logo from its CDN and its search needs a
 # blob: worker, both outside the Content-Security-Policy.
@@ -78,9 +78,9 @@ def warm_up() -> None:
     """Compile the kernels a first visitor is likely to need: the default scene's bucket, a few run buckets."""
     from landscapes import LANDSCAPES, mesh
 
-    from .catalog import DEFAULT_SCENE, PAGE_MESH_N
-    from .engine import run_scene
-    from .scene import normalise
+    from ..contract.catalog import DEFAULT_SCENE, PAGE_MESH_N
+    from ..engine.trajectories import run_scene
+    from ..contract.scene import normalise
 
     started = time.perf_counter()
     run_scene(normalise(DEFAULT_SCENE))  # what the page shows first

@@ -18,15 +18,18 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import core_schema
 
 from landscapes import LANDSCAPES, mesh
-from landscapes.params import ParamErrors, resolve_params
+from ..vocabulary.params import ParamErrors, resolve_params
 
-from .catalog import MAX_MESH, catalog
-from .engine import run_scene, stream_scene
-from .permalink import MAX_TOKEN_LENGTH, TokenError, decode, encode
-from . import custom, explore, long_lived
-from .answers import (STREAM_EVENT_SCHEMA, BasinAnswer, CatalogAnswer, MeshAnswer, PermalinkAnswer, RangeTestAnswer,
+from ..contract.catalog import MAX_MESH, catalog
+from ..engine.trajectories import run_scene, stream_scene
+from ..contract.permalink import MAX_TOKEN_LENGTH, TokenError, decode, encode
+from landscapes import typed as custom
+
+from ..features import sweeps as explore
+from . import long_lived
+from ..contract.answers import (STREAM_EVENT_SCHEMA, BasinAnswer, CatalogAnswer, MeshAnswer, PermalinkAnswer, RangeTestAnswer,
                       RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer)
-from .scene import EXAMPLE_SCENE, BasinRequest, RangeTestRequest, Scene, SeedsRequest, SweepRequest, normalise
+from ..contract.scene import EXAMPLE_SCENE, BasinRequest, RangeTestRequest, Scene, SeedsRequest, SweepRequest, normalise
 
 COMPUTE_SLOTS = anyio.CapacityLimiter(2)  # one scene per core
 
@@ -316,7 +319,7 @@ async def post_seeds(data: body_of(SeedsRequest), request: Request) -> Response:
              "content": {"text/x-python": {"schema": {"type": "string"}}}}},
              summary="Export a scene as a standalone optax script")
 async def post_export(body: body_of(Scene)) -> Response:
-    from .export import export_script
+    from ..features.export import export_script
 
     scene = await validated(Scene, body)
     script = await anyio.to_thread.run_sync(export_script, scene.model_dump(), limiter=COMPUTE_SLOTS)

@@ -21,7 +21,7 @@ Example:
     >>> parse("x.__class__", ("x", "y"))
     Traceback (most recent call last):
     ...
-    app.expression.ExpressionError: position 1: unexpected character '.'
+    app.vocabulary.expression.ExpressionError: position 1: unexpected character '.'
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ Example:
     >>> resolve_params((lr,), {"lr": 20}, steps=500)
     Traceback (most recent call last):
     ...
-    landscapes.params.ParamErrors: lr: must be in (0, 10], got 20
+    app.vocabulary.params.ParamErrors: lr: must be in (0, 10], got 20
 """
 from __future__ import annotations
 
