@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from . import LANDSCAPES
 from .landscape import Landscape, Start
 from app.vocabulary.compile_once import kernel_cache
+from app.vocabulary.limits import MAX_CONSTANT, MAX_CONSTANT_NAME_LENGTH, MAX_CONSTANTS, MAX_DOMAIN
 from app.vocabulary.params import Param
 
 from app.vocabulary.expression import CONSTANTS, FUNCTIONS, ExpressionError, check, parse
@@ -24,10 +25,8 @@ from app.vocabulary.expression import CONSTANTS, FUNCTIONS, ExpressionError, che
 LANDSCAPE_VARIABLES = ("x", "y")
 SCHEDULE_VARIABLES = ("k", "T", "lr")
 DEFAULT_DOMAIN = [[-3.0, 3.0], [-3.0, 3.0]]
-MAX_DOMAIN = 1e6
 
-MAX_CONSTANTS = 8
-CONSTANT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+CONSTANT_NAME = re.compile(rf"^[A-Za-z][A-Za-z0-9_]{{0,{MAX_CONSTANT_NAME_LENGTH - 1}}}$")
 LANDSCAPE_PARAMS = (
     Param("f", "f(x, y): numbers, x, y, your named parameters, pi, e, + - * / ^, parentheses and sin cos tan exp "
           "log log10 sqrt abs tanh sigmoid sinh cosh atan floor ceil min max", "sin(x)*cos(y) + 0.1*(x^2+y^2)",
@@ -51,10 +50,11 @@ def check_constants(constants: Any) -> dict[str, float]:
     for name, value in constants.items():
         reserved = set(LANDSCAPE_VARIABLES) | set(CONSTANTS) | set(FUNCTIONS)
         if not isinstance(name, str) or not CONSTANT_NAME.match(name) or name in reserved:
-            raise ValueError(f"{name!r} cannot be a name: a letter, then letters, digits or _, at most 16, "
+            raise ValueError(f"{name!r} cannot be a name: a letter, then letters, digits or _, at most "
+                             f"{MAX_CONSTANT_NAME_LENGTH}, "
                              "and not x, y, pi, e or a function")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) > 1e9:
-            raise ValueError(f"{name} must be a finite number within ±1e9, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) > MAX_CONSTANT:
+            raise ValueError(f"{name} must be a finite number within ±{MAX_CONSTANT:g}, got {value!r}")
         out[name] = float(value)
     return out
 

@@ -4,7 +4,8 @@ import zlib
 
 import pytest
 
-from app.contract.permalink import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH, TokenError, decode, encode, token_of
+from app.contract.permalink import TokenError, decode, encode, token_of
+from app.vocabulary.limits import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH
 from app.contract.scene import normalise
 
 SCENE = normalise({"landscape": {"id": "peaks"}, "steps": 500,

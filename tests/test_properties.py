@@ -19,8 +19,9 @@ from pydantic import ValidationError
 from app.contract import permalink
 from app.server.factory import create_app
 from app.optimizers import OPTIMIZERS
-from app.contract.permalink import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH, TokenError, decode, encode
-from app.contract.scene import MAX_STEPS, normalise
+from app.contract.permalink import TokenError, decode, encode
+from app.contract.scene import normalise
+from app.vocabulary.limits import MAX_SCENE_BYTES, MAX_STEPS, MAX_TOKEN_LENGTH
 from app.schedules import SCHEDULES
 from landscapes import LANDSCAPES
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 from landscapes import LANDSCAPES
+from ..vocabulary.limits import MAX_CLIP_NORM, MAX_NOISE_STD, MAX_SEED, catalog_limits
 from ..vocabulary.params import Param, defaults
 
 from landscapes.typed import LANDSCAPE_PARAMS, landscape_of
 from ..optimizers import OPTIMIZERS
-from .permalink import MAX_TOKEN_LENGTH
 from ..features.presets import FAMILIES, PRESETS
-from .scene import LIMITS, PLATEAU_OPTION_PARAMS, Scene
+from .scene import PLATEAU_OPTION_PARAMS, Noise, Run, Scene
 from ..schedules import SCHEDULES
 
 DEFAULT_STEPS = Scene.model_fields["steps"].default
-MAX_MESH = 401
-MAX_BODY_BYTES = 1_000_000
 PAGE_MESH_N = 80  # the grid the page asks for
 
 # What the page shows when opened without a link (and what the server warms up first).
@@ -66,8 +64,7 @@ def catalog() -> dict:
     return {
         "version": Scene.model_fields["version"].default,
         "defaults": {"steps": DEFAULT_STEPS, "tolerance": Scene.model_fields["tolerance"].default},
-        "limits": {**LIMITS, "max_mesh_n": MAX_MESH, "max_token_length": MAX_TOKEN_LENGTH,
-                   "max_body_bytes": MAX_BODY_BYTES},
+        "limits": catalog_limits(),
         "landscapes": {
             lid: {
                 "id": lid, "title": l.title, "formula": l.formula, "description": l.description, "notes": l.notes,
@@ -91,9 +88,10 @@ def catalog() -> dict:
         "run_options": {
             "plateau": describe(PLATEAU_OPTION_PARAMS),
             "clip_norm": {"doc": "clip the gradient by global norm before the optimizer; null: off", "min": 0,
-                          "min_exclusive": True, "max": 1e9, "default": None},
+                          "min_exclusive": True, "max": MAX_CLIP_NORM, "default": Run.model_fields["clip_norm"].default},
             "noise": {"doc": "Gaussian noise of standard deviation std added to every gradient, seeded",
-                      "std": {"min": 0, "max": 1e6, "default": 0.0}, "seed": {"min": 0, "max": 2**32 - 1, "default": 0}},
+                      "std": {"min": 0, "max": MAX_NOISE_STD, "default": Noise.model_fields["std"].default},
+                      "seed": {"min": 0, "max": MAX_SEED, "default": Noise.model_fields["seed"].default}},
         },
         "default_scene": DEFAULT_SCENE,
         "page_mesh_n": PAGE_MESH_N,

@@ -19,8 +19,7 @@ from typing import Any
 
 import orjson
 
-MAX_TOKEN_LENGTH = 16_384  # characters: far above a 64-run scene (about 4,500)
-MAX_SCENE_BYTES = 262_144  # inflated JSON
+from ..vocabulary.limits import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 

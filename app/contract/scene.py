@@ -22,6 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, ValidationError,
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from landscapes import LANDSCAPES
+from ..vocabulary.limits import (MAX_AXIS_VALUES, MAX_BASIN_N, MAX_CLIP_NORM, MAX_GRID_WORK, MAX_ID_LENGTH,
+                                 MAX_LABEL_LENGTH, MAX_NOISE_STD, MAX_RANGE_TEST_LR, MAX_RANGE_TEST_STEPS, MAX_RUN_STEPS,
+                                 MAX_RUNS, MAX_SEED, MAX_SEEDS, MAX_SEQUENCE_PARTS, MAX_STEPS, MAX_TOLERANCE,
+                                 MIN_AXIS_VALUES, MIN_BASIN_N, MIN_RANGE_TEST_LR, MIN_RANGE_TEST_STEPS, MIN_SEEDS)
 from ..vocabulary.params import Param, ParamErrors, resolve_params
 
 from landscapes import typed as custom
@@ -31,25 +35,12 @@ from ..schedules import SCHEDULES
 from ..schedules.piecewise import PLATEAU_PARAMS
 
 CURRENT_VERSION = 1
-MAX_STEPS = 50_000
-MAX_RUNS = 64
-MAX_RUN_STEPS = 400_000  # runs x steps of one scene: bounds the work and the answer (about 50 MB of JSON)
-MAX_PARTS = 8
-MAX_LABEL = 80
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf")
 
 PLATEAU_OPTION_PARAMS: tuple[Param, ...] = tuple(p for p in PLATEAU_PARAMS) + (
     Param("min_scale", "the scale never falls below this (min_lr/lr)", 0.0, min=0, max=1),
 )
-
-LIMITS = {
-    "max_steps": MAX_STEPS,
-    "max_runs": MAX_RUNS,
-    "max_run_steps": MAX_RUN_STEPS,
-    "max_sequence_parts": MAX_PARTS,
-    "max_label_length": MAX_LABEL,
-}
 
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -58,7 +49,7 @@ class Component(BaseModel):
     """A landscape, optimizer or schedule: its id and parameters (omitted ones take their defaults)."""
 
     model_config = STRICT
-    id: str = Field(max_length=64)
+    id: str = Field(max_length=MAX_ID_LENGTH)
     params: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -68,32 +59,33 @@ def _ids(*registries) -> dict:
 
 
 class LandscapeChoice(Component):
-    id: str = Field(max_length=64, json_schema_extra=_ids(LANDSCAPES, ["expression"]))
+    id: str = Field(max_length=MAX_ID_LENGTH, json_schema_extra=_ids(LANDSCAPES, ["expression"]))
 
 
 class OptimizerChoice(Component):
-    id: str = Field(max_length=64, json_schema_extra=_ids(OPTIMIZERS))
+    id: str = Field(max_length=MAX_ID_LENGTH, json_schema_extra=_ids(OPTIMIZERS))
 
 
 class ScheduleChoice(Component):
-    id: str = Field(max_length=64, json_schema_extra=_ids(SCHEDULES))
+    id: str = Field(max_length=MAX_ID_LENGTH, json_schema_extra=_ids(SCHEDULES))
 
 
 class Noise(BaseModel):
     """Gaussian noise of standard deviation `std` added to every gradient, seeded."""
 
     model_config = STRICT
-    std: float = Field(0.0, strict=True, ge=0, le=1e6)
-    seed: int = Field(0, strict=True, ge=0, le=2**32 - 1)
+    std: float = Field(0.0, strict=True, ge=0, le=MAX_NOISE_STD)
+    seed: int = Field(0, strict=True, ge=0, le=MAX_SEED)
 
 
 class Run(BaseModel):
     model_config = STRICT
-    label: str = Field("", max_length=MAX_LABEL)
+    label: str = Field("", max_length=MAX_LABEL_LENGTH)
     optimizer: OptimizerChoice = Field(default_factory=lambda: OptimizerChoice(id="sgd"))
     schedule: ScheduleChoice = Field(default_factory=lambda: ScheduleChoice(id="constant"))
     start: tuple[StrictFloat, StrictFloat] | None = Field(None, description="θ_0; default: the landscape's first suggested start")
-    clip_norm: float | None = Field(None, strict=True, gt=0, le=1e9, description="clip the gradient by global norm; null: off")
+    clip_norm: float | None = Field(None, strict=True, gt=0, le=MAX_CLIP_NORM,
+                                   description="clip the gradient by global norm; null: off")
     noise: Noise = Field(default_factory=Noise)
     plateau: dict[str, Any] | None = Field(None, description="reduce-on-plateau over any schedule; null: off")
     colour: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
@@ -110,9 +102,9 @@ class Scene(BaseModel):
     version: int = Field(CURRENT_VERSION, strict=True, ge=1, le=CURRENT_VERSION)
     landscape: LandscapeChoice
     steps: int = Field(500, strict=True, ge=1, le=MAX_STEPS)
-    tolerance: float = Field(1e-3, strict=True, gt=0, le=1e9, description="loss gap to the lowest minimum for steps_to_tolerance")
+    tolerance: float = Field(1e-3, strict=True, gt=0, le=MAX_TOLERANCE, description="loss gap to the lowest minimum for steps_to_tolerance")
     runs: list[Run] = Field(min_length=1, max_length=MAX_RUNS)
-    preset: str | None = Field(None, max_length=64, description="the teaching preset this scene comes from (its "
+    preset: str | None = Field(None, max_length=MAX_ID_LENGTH, description="the teaching preset this scene comes from (its "
                                "explanation is shown with it); null: none")
 
     @model_validator(mode="after")
@@ -241,8 +233,8 @@ def _sequence_params(given: dict, steps: int, loc: tuple, fail, resolve) -> dict
     for name in unknown:
         fail(loc + (name,), "unknown parameter; allowed: parts", given[name])
     parts = given.get("parts")
-    if not isinstance(parts, list) or not 1 <= len(parts) <= MAX_PARTS:
-        fail(loc + ("parts",), f"must be a list of 1 to {MAX_PARTS} parts {{schedule, steps}}", parts)
+    if not isinstance(parts, list) or not 1 <= len(parts) <= MAX_SEQUENCE_PARTS:
+        fail(loc + ("parts",), f"must be a list of 1 to {MAX_SEQUENCE_PARTS} parts {{schedule, steps}}", parts)
         return None
     normalised, used = [], 0
     for j, part in enumerate(parts):
@@ -313,15 +305,8 @@ def error_lines(error: ValidationError) -> list[str]:
 
 # ---- requests beyond a scene: basin maps, sweeps, range test, seed bands (app/explore.py) ----
 
-MAX_BASIN_N = 256
-MAX_GRID_WORK = 256 * 256 * 1000  # cells x steps of one grid request (about 2 s on 2 cores)
-MAX_AXIS_VALUES = 64
-MAX_SEEDS = 64
-MAX_RANGE_TEST_STEPS = 20_000
 SWEEP_PARAMS = ("schedule.params.<name>", "optimizer.params.<name>", "optimizer.params.inner.params.<name>",
                 "start.0", "start.1", "clip_norm", "noise.std", "steps")
-LIMITS.update(max_basin_n=MAX_BASIN_N, max_grid_cells_x_steps=MAX_GRID_WORK, max_sweep_axis_values=MAX_AXIS_VALUES,
-              max_seeds=MAX_SEEDS, max_range_test_steps=MAX_RANGE_TEST_STEPS)
 
 
 def _fail(errors: list, loc: tuple, message: str, value: Any = None):
@@ -344,7 +329,7 @@ class RunRequest(BaseModel):
 
 class BasinRequest(RunRequest):
     model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": EXAMPLE_SCENE, "run": 0, "n": 32}]})
-    n: int = Field(64, strict=True, ge=4, le=MAX_BASIN_N, description="grid size: n x n starts over the plot domain")
+    n: int = Field(64, strict=True, ge=MIN_BASIN_N, le=MAX_BASIN_N, description="grid size: n x n starts over the plot domain")
 
     @model_validator(mode="after")
     def check(self):
@@ -364,7 +349,7 @@ class Axis(BaseModel):
     values: list[StrictFloat] | None = Field(None, min_length=1, max_length=MAX_AXIS_VALUES)
     start: float | None = Field(None, strict=True, alias="from")
     stop: float | None = Field(None, strict=True, alias="to")
-    n: int = Field(16, strict=True, ge=2, le=MAX_AXIS_VALUES)
+    n: int = Field(16, strict=True, ge=MIN_AXIS_VALUES, le=MAX_AXIS_VALUES)
     scale: str = Field("linear", pattern="^(linear|log)$")
 
     @model_validator(mode="after")
@@ -452,9 +437,9 @@ class SweepRequest(RunRequest):
 
 class RangeTestRequest(RunRequest):
     model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": EXAMPLE_SCENE, "run": 0, "steps": 200}]})
-    min_lr: float = Field(1e-5, strict=True, ge=1e-10, le=10)  # max/min up to 1e11: a finite ramp
-    max_lr: float = Field(1.0, strict=True, gt=0, le=10)
-    steps: int = Field(500, strict=True, ge=10, le=MAX_RANGE_TEST_STEPS)
+    min_lr: float = Field(1e-5, strict=True, ge=MIN_RANGE_TEST_LR, le=MAX_RANGE_TEST_LR)
+    max_lr: float = Field(1.0, strict=True, gt=0, le=MAX_RANGE_TEST_LR)
+    steps: int = Field(500, strict=True, ge=MIN_RANGE_TEST_STEPS, le=MAX_RANGE_TEST_STEPS)
     mode: str = Field("exponential", pattern="^(linear|exponential)$")
 
     @model_validator(mode="after")
@@ -470,7 +455,7 @@ class RangeTestRequest(RunRequest):
 
 class SeedsRequest(RunRequest):
     model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": {**EXAMPLE_SCENE, "runs": [{**EXAMPLE_SCENE["runs"][0], "noise": {"std": 0.5, "seed": 1}}]}, "run": 0, "seeds": 4}]})
-    seeds: int = Field(8, strict=True, ge=2, le=MAX_SEEDS)
+    seeds: int = Field(8, strict=True, ge=MIN_SEEDS, le=MAX_SEEDS)
 
     @model_validator(mode="after")
     def check(self):

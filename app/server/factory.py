@@ -28,7 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..contract.answers import HealthAnswer
 from .routes import router
-from ..contract.catalog import MAX_BODY_BYTES
+from ..vocabulary.limits import MAX_BODY_BYTES
 from . import long_lived
 from .loop_lag import LoopLag
 

@@ -18,11 +18,12 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import core_schema
 
 from landscapes import LANDSCAPES, mesh
+from ..vocabulary.limits import COMPUTE_SLOTS, MAX_MESH_N, MAX_TOKEN_LENGTH, MIN_MESH_N
 from ..vocabulary.params import ParamErrors, resolve_params
 
-from ..contract.catalog import MAX_MESH, catalog
+from ..contract.catalog import catalog
 from ..engine.trajectories import run_scene, stream_scene
-from ..contract.permalink import MAX_TOKEN_LENGTH, TokenError, decode, encode
+from ..contract.permalink import TokenError, decode, encode
 from landscapes import typed as custom
 
 from ..features import sweeps as explore
@@ -31,7 +32,7 @@ from ..contract.answers import (STREAM_EVENT_SCHEMA, BasinAnswer, CatalogAnswer,
                       RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer)
 from ..contract.scene import EXAMPLE_SCENE, BasinRequest, RangeTestRequest, Scene, SeedsRequest, SweepRequest, normalise
 
-COMPUTE_SLOTS = anyio.CapacityLimiter(2)  # one scene per core
+COMPUTE_LIMITER = anyio.CapacityLimiter(COMPUTE_SLOTS)
 
 
 class ORJSONResponse(Response):
@@ -102,7 +103,7 @@ async def answer_off_loop(request: Request, compute, *args) -> Response:
         long_lived.after_request()
         return body, headers
 
-    body, headers = await anyio.to_thread.run_sync(work, limiter=COMPUTE_SLOTS)
+    body, headers = await anyio.to_thread.run_sync(work, limiter=COMPUTE_LIMITER)
     return Response(body, media_type="application/json", headers=headers)
 
 
@@ -141,7 +142,7 @@ def get_catalog() -> ORJSONResponse:
             summary="f on an n x n grid over the plot domain; other query parameters are landscape parameters")
 async def get_mesh(request: Request,
                    landscape_id: Annotated[str, Path(json_schema_extra={"enum": [*LANDSCAPES, "expression"]})],
-                   n: Annotated[int, Query(ge=2, le=MAX_MESH, description="grid size")] = 80) -> ORJSONResponse:
+                   n: Annotated[int, Query(ge=MIN_MESH_N, le=MAX_MESH_N, description="grid size")] = 80) -> ORJSONResponse:
     if landscape_id == "expression":
         return await _expression_mesh(request, n)
     landscape = LANDSCAPES.get(landscape_id)
@@ -250,7 +251,7 @@ async def stream_runs(s: Annotated[str, Query(description="permalink token", max
         iterator = stream_scene(scene)
         try:
             while True:
-                encoded = await anyio.to_thread.run_sync(_next_event, iterator, limiter=COMPUTE_SLOTS)
+                encoded = await anyio.to_thread.run_sync(_next_event, iterator, limiter=COMPUTE_LIMITER)
                 if encoded is None:
                     return
                 yield encoded
@@ -322,5 +323,5 @@ async def post_export(body: body_of(Scene)) -> Response:
     from ..features.export import export_script
 
     scene = await validated(Scene, body)
-    script = await anyio.to_thread.run_sync(export_script, scene.model_dump(), limiter=COMPUTE_SLOTS)
+    script = await anyio.to_thread.run_sync(export_script, scene.model_dump(), limiter=COMPUTE_LIMITER)
     return Response(script, media_type="text/x-python", headers={"Content-Disposition": 'attachment; filename="optiscape_scene.py"'})

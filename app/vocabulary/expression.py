@@ -9,8 +9,9 @@ Grammar (precedence low to high; ^ is right-associative and binds tighter than a
     power  := atom ("^" unary)?
     atom   := number | name | name "(" expr ("," expr)* ")" | "(" expr ")"
 
-Names are the allowed variables, the constants pi and e, and the functions of FUNCTIONS. Limits: LENGTH
-characters, DEPTH levels of nesting, NODES operations, and constant exponents within ±MAX_EXPONENT. Every error
+Names are the allowed variables, the constants pi and e, and the functions of FUNCTIONS. Limits (`limits`):
+MAX_EXPRESSION_LENGTH characters, MAX_EXPRESSION_DEPTH levels of nesting, MAX_EXPRESSION_OPERATIONS operations,
+and constant exponents within ±MAX_EXPONENT. Every error
 is an ExpressionError with the 0-based position it points at.
 
 Example:
@@ -34,10 +35,8 @@ from typing import Callable, Mapping
 import jax
 import jax.numpy as jnp
 
-LENGTH = 500
-DEPTH = 40
-NODES = 400
-MAX_EXPONENT = 64
+from .limits import MAX_EXPONENT, MAX_EXPRESSION_DEPTH as DEPTH, MAX_EXPRESSION_LENGTH as LENGTH
+from .limits import MAX_EXPRESSION_OPERATIONS as NODES
 
 FUNCTIONS: dict[str, tuple[int, Callable]] = {
     "sin": (1, jnp.sin), "cos": (1, jnp.cos), "tan": (1, jnp.tan), "exp": (1, jnp.exp), "log": (1, jnp.log),

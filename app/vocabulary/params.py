@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from .limits import MAX_LIST_LENGTH
+
 NESTED = ("parts", "optimizer", "text", "domain", "constants")  # structured values (sequence parts, lookahead's inner optimizer): their owner checks them
 KINDS = ("float", "int", "bool", "choice", "float_list", "int_list") + NESTED
 
@@ -54,7 +56,7 @@ class Param:
     unit: str = ""
     scale: str = "linear"  # a hint for controls: "linear" or "log"
     nullable: bool = False
-    max_length: int = 16  # for list kinds
+    max_length: int = MAX_LIST_LENGTH  # for list kinds
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
