@@ -1,12 +1,14 @@
-"""Your own landscape and schedule: the `expression` ids of the contract, built from a parsed expression.
+"""Your own landscape: the `expression` landscape of the contract, a `Landscape` built from a typed f(x, y).
 
-A custom landscape is a `Landscape` like the built-in ones, made once per distinct (expression, domain) and
-cached, so its kernels compile once and are reused; its critical points come from the same Newton search.
+The expression is parsed by the whitelist grammar (`app.vocabulary.expression`), once per distinct text; the
+Landscape is made once per distinct (expression, domain, parameter names) and cached, so its kernels compile once
+and are reused, and new values of its named parameters recompile nothing. Its critical points come from the same
+Newton search as a built-in's.
 
 Example:
-    >>> bowl = landscape_of({"id": "expression", "params": {"f": "x^2 + 3*y^2", "domain": [[-2, 2], [-1, 1]]}})
-    >>> float(bowl.value((1.0, 1.0))), bowl.domain
-    (4.0, ((-2.0, 2.0), (-1.0, 1.0)))
+    >>> bowl, values = resolve_typed({"f": "x^2 + a*y^2", "domain": [[-2, 2], [-1, 1]], "constants": {"a": 3}})
+    >>> float(bowl.value((1.0, 1.0), values["constants"])), bowl.domain, values["constants"]
+    (4.0, ((-2.0, 2.0), (-1.0, 1.0)), {'a': 3.0})
 """
 from __future__ import annotations
 
@@ -14,31 +16,24 @@ import math
 import re
 from typing import Any, Mapping
 
-from . import LANDSCAPES
-from .landscape import Landscape, Start
 from app.vocabulary.compile_once import kernel_cache
+from app.vocabulary.expression import CONSTANTS, FUNCTIONS, ExpressionError, parse
 from app.vocabulary.limits import MAX_CONSTANT, MAX_CONSTANT_NAME_LENGTH, MAX_CONSTANTS, MAX_DOMAIN
-from app.vocabulary.params import Param
+from app.vocabulary.params import Param, ParamErrors
 
-from app.vocabulary.expression import CONSTANTS, FUNCTIONS, ExpressionError, check, parse
+from .landscape import Landscape, Start
 
-LANDSCAPE_VARIABLES = ("x", "y")
-SCHEDULE_VARIABLES = ("k", "T", "lr")
+VARIABLES = ("x", "y")
 DEFAULT_DOMAIN = [[-3.0, 3.0], [-3.0, 3.0]]
 
 CONSTANT_NAME = re.compile(rf"^[A-Za-z][A-Za-z0-9_]{{0,{MAX_CONSTANT_NAME_LENGTH - 1}}}$")
-LANDSCAPE_PARAMS = (
+PARAMS = (
     Param("f", "f(x, y): numbers, x, y, your named parameters, pi, e, + - * / ^, parentheses and sin cos tan exp "
           "log log10 sqrt abs tanh sigmoid sinh cosh atan floor ceil min max", "sin(x)*cos(y) + 0.1*(x^2+y^2)",
           kind="text"),
     Param("domain", "plot domain [[x_min, x_max], [y_min, y_max]]", DEFAULT_DOMAIN, kind="domain"),
     Param("constants", f"named parameters of f, e.g. {{\"a\": 1.0}} (at most {MAX_CONSTANTS}); new values "
           "recompile nothing", {}, kind="constants"),
-)
-SCHEDULE_PARAMS = (
-    Param("f", "η(k) from the step k (0-based), the run length T and lr, e.g. lr * 0.5^floor(k/100)",
-          "lr * 0.5^floor(k/100)", kind="text"),
-    Param("lr", "the base rate the expression may use as lr", 0.01, min=0, max=10, min_exclusive=True, scale="log"),
 )
 
 
@@ -48,7 +43,7 @@ def check_constants(constants: Any) -> dict[str, float]:
         raise ValueError(f"must be an object of at most {MAX_CONSTANTS} names and numbers")
     out = {}
     for name, value in constants.items():
-        reserved = set(LANDSCAPE_VARIABLES) | set(CONSTANTS) | set(FUNCTIONS)
+        reserved = set(VARIABLES) | set(CONSTANTS) | set(FUNCTIONS)
         if not isinstance(name, str) or not CONSTANT_NAME.match(name) or name in reserved:
             raise ValueError(f"{name!r} cannot be a name: a letter, then letters, digits or _, at most "
                              f"{MAX_CONSTANT_NAME_LENGTH}, "
@@ -72,9 +67,9 @@ def check_domain(domain: Any) -> tuple[tuple[float, float], tuple[float, float]]
 
 
 @kernel_cache(maxsize=64)
-def expression_landscape(f: str, domain: tuple, names: tuple[str, ...] = ()) -> Landscape:
+def typed_landscape(f: str, domain: tuple, names: tuple[str, ...] = ()) -> Landscape:
     """One Landscape per (expression, domain, parameter names): parameter values are traced, like a built-in's."""
-    evaluate = parse(f, LANDSCAPE_VARIABLES + names)
+    evaluate = parse(f, VARIABLES + names)
     (x0, x1), (y0, y1) = domain
     return Landscape(
         id="expression", title="Your own function", formula=f, description="A function you typed.",
@@ -86,21 +81,32 @@ def expression_landscape(f: str, domain: tuple, names: tuple[str, ...] = ()) -> 
     )
 
 
-def landscape_of(spec: Mapping[str, Any]) -> Landscape:
-    """The Landscape of a scene's landscape {id, params} (params already checked)."""
-    if spec["id"] != "expression":
-        return LANDSCAPES[spec["id"]]
-    params = spec.get("params") or {}
-    return expression_landscape(params.get("f", LANDSCAPE_PARAMS[0].default),
-                                check_domain(params.get("domain", DEFAULT_DOMAIN)),
-                                tuple(sorted(params.get("constants") or {})))
+def resolve_typed(values: Mapping[str, Any]) -> tuple[Landscape, dict]:
+    """The Landscape of a typed landscape's parameters {f, domain, constants} (defaults filled) and the parameters
+    as normalised (domain as float pairs, constants as floats). Raises ParamErrors naming every bad parameter."""
+    errors, normalised = [], dict(values)
+    try:
+        normalised["constants"] = check_constants(values["constants"])
+    except ValueError as e:
+        errors.append(("constants", str(e)))
+        normalised["constants"] = {}
+    names = tuple(sorted(normalised["constants"]))
+    if not isinstance(values["f"], str):
+        errors.append(("f", "must be a string"))
+    else:
+        try:
+            parse(values["f"], VARIABLES + names)
+        except ExpressionError as e:
+            errors.append(("f", str(e)))
+    try:
+        domain = check_domain(values["domain"])
+        normalised["domain"] = [list(domain[0]), list(domain[1])]
+    except ValueError as e:
+        errors.append(("domain", str(e)))
+    if errors:
+        raise ParamErrors(errors)
+    return typed_landscape(values["f"], domain, names), normalised
 
 
-def schedule_values(f: str, k, T, lr):
-    """η(k) of an expression schedule (jnp, traced k, T, lr)."""
-    return parse(f, SCHEDULE_VARIABLES)({"k": k, "T": T, "lr": lr}) + 0.0 * k
-
-
-__all__ = ["ExpressionError", "check", "landscape_of", "expression_landscape", "check_domain", "check_constants",
-           "schedule_values",
-           "LANDSCAPE_PARAMS", "SCHEDULE_PARAMS", "LANDSCAPE_VARIABLES", "SCHEDULE_VARIABLES"]
+__all__ = ["PARAMS", "VARIABLES", "DEFAULT_DOMAIN", "typed_landscape", "resolve_typed", "check_domain",
+           "check_constants"]

@@ -14,7 +14,7 @@ from landscapes import LANDSCAPES
 from ..vocabulary.limits import MAX_CLIP_NORM, MAX_NOISE_STD, MAX_SEED, catalog_limits
 from ..vocabulary.params import Param, defaults
 
-from landscapes.typed import LANDSCAPE_PARAMS, landscape_of
+from landscapes import typed
 from ..optimizers import OPTIMIZERS
 from ..features.presets import FAMILIES, PRESETS
 from .scene import PLATEAU_OPTION_PARAMS, Noise, Run, Scene
@@ -51,11 +51,11 @@ def describe(params: tuple[Param, ...], steps: int = DEFAULT_STEPS) -> list[dict
 
 
 def _expression_entry() -> dict:
-    example = landscape_of({"id": "expression", "params": {}})
+    example = typed.typed_landscape(typed.PARAMS[0].default, typed.check_domain(typed.DEFAULT_DOMAIN))
     return {"id": "expression", "title": "Your own function f(x, y)", "formula": "f(x, y)", "notes": "",
             "description": "Type any function of x and y; gradients by autodiff. Parsed by a whitelist grammar.",
             "domain": example.domain, "escape_box": example.escape_box(), "floor": None, "infimum": None,
-            "colour_scale": "linear", "params": describe(LANDSCAPE_PARAMS), "critical_points": [],
+            "colour_scale": "linear", "params": describe(typed.PARAMS), "critical_points": [],
             "minima_complete": False, "starts": [s.as_dict() for s in example.starts]}
 
 

@@ -28,7 +28,7 @@ from ..vocabulary.limits import (MAX_AXIS_VALUES, MAX_BASIN_N, MAX_CLIP_NORM, MA
                                  MIN_AXIS_VALUES, MIN_BASIN_N, MIN_RANGE_TEST_LR, MIN_RANGE_TEST_STEPS, MIN_SEEDS)
 from ..vocabulary.params import Param, ParamErrors, resolve_params
 
-from landscapes import typed as custom
+from landscapes import typed
 from ..optimizers import OPTIMIZERS, resolve_optimizer
 from ..features.presets import PRESETS
 from ..schedules import SCHEDULES
@@ -199,33 +199,17 @@ class Scene(BaseModel):
 
 
 def _expression_landscape(component: Component, resolve, fail):
-    """Check a typed landscape {f, domain}; return its Landscape, or None when it is not valid."""
-    values = resolve(("landscape", "params"), custom.LANDSCAPE_PARAMS, component.params, None)
+    """Check a typed landscape {f, domain, constants}; return its Landscape, or None when it is not valid."""
+    values = resolve(("landscape", "params"), typed.PARAMS, component.params, None)
     if values is None:
         return None
-    ok = True
     try:
-        values["constants"] = custom.check_constants(values["constants"])
-    except ValueError as e:
-        fail(("landscape", "params", "constants"), str(e), values["constants"])
-        values["constants"], ok = {}, False
-    if not isinstance(values["f"], str):
-        fail(("landscape", "params", "f"), "must be a string", values["f"])
-        ok = False
-    else:
-        try:
-            custom.check(values["f"], custom.LANDSCAPE_VARIABLES + tuple(sorted(values["constants"])))
-        except custom.ExpressionError as e:
-            fail(("landscape", "params", "f"), str(e), values["f"])
-            ok = False
-    try:
-        domain = custom.check_domain(values["domain"])
-        values["domain"] = [list(domain[0]), list(domain[1])]
-    except ValueError as e:
-        fail(("landscape", "params", "domain"), str(e), values["domain"])
-        ok = False
-    component.params = values
-    return custom.landscape_of(component.model_dump()) if ok else None
+        landscape, component.params = typed.resolve_typed(values)
+    except ParamErrors as e:
+        for name, message in e.errors:
+            fail(("landscape", "params", name), message, values[name])
+        return None
+    return landscape
 
 
 def _sequence_params(given: dict, steps: int, loc: tuple, fail, resolve) -> dict | None:

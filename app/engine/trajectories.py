@@ -34,7 +34,8 @@ from ..vocabulary.params import resolve_params
 
 from . import kernels
 from ..optimizers import plateau
-from landscapes.typed import landscape_of
+from landscapes import LANDSCAPES
+from landscapes.typed import resolve_typed
 from ..optimizers import flat_hyperparams, kernel_key
 from ..schedules.table import bucket, learning_rate_tables
 from .summary import summarise
@@ -87,7 +88,8 @@ class Plan:
 
     def __init__(self, scene: Mapping[str, Any]):
         self.scene = scene
-        self.landscape = landscape_of(scene["landscape"])
+        spec = scene["landscape"]
+        self.landscape = LANDSCAPES[spec["id"]] if spec["id"] != "expression" else resolve_typed(spec["params"])[0]
         params = scene["landscape"]["params"]
         given = params.get("constants", {}) if scene["landscape"]["id"] == "expression" else params
         self.landscape_params = resolve_params(self.landscape.params, given, steps=None)

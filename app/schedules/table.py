@@ -22,7 +22,8 @@ import numpy as np
 from ..vocabulary.compile_once import kernel_cache
 from ..vocabulary.params import Param
 
-from . import SCHEDULES
+from .registry import SCHEDULES
+from .typed import rates as typed_rates
 
 ORDER = tuple(s for s in SCHEDULES.values() if s.fn is not None)  # expression and sequence are apart
 INDEX = {s.id: i for i, s in enumerate(ORDER)}
@@ -97,11 +98,9 @@ def bucket(n: int) -> int:
 
 @kernel_cache(maxsize=64)
 def _expression_kernel(f: str, length: int):
-    from landscapes.typed import schedule_values
-
     def rows(lr, duration):
         k = jnp.arange(length, dtype=jnp.float64)
-        return jax.vmap(lambda lr_i, duration_i: schedule_values(f, k, duration_i, lr_i))(lr, duration)
+        return jax.vmap(lambda lr_i, duration_i: typed_rates(f, k, duration_i, lr_i))(lr, duration)
 
     return jax.jit(rows)
 

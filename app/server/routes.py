@@ -24,7 +24,7 @@ from ..vocabulary.params import ParamErrors, resolve_params
 from ..contract.catalog import catalog
 from ..engine.trajectories import run_scene, stream_scene
 from ..contract.permalink import TokenError, decode, encode
-from landscapes import typed as custom
+from landscapes import typed
 
 from ..features import sweeps as explore
 from . import long_lived
@@ -172,7 +172,7 @@ def _mesh_answer(landscape, values, n: int) -> dict:
 async def _expression_mesh(request: Request, n: int) -> ORJSONResponse:
     """The mesh of a typed landscape: query f=EXPRESSION and domain=x_min,x_max,y_min,y_max."""
     query = request.query_params
-    data = {"f": query.get("f", custom.LANDSCAPE_PARAMS[0].default)}
+    data = {"f": query.get("f", typed.PARAMS[0].default)}
     if "domain" in query:
         try:
             x0, x1, y0, y1 = (float(v) for v in query["domain"].split(","))
@@ -193,7 +193,7 @@ async def _expression_mesh(request: Request, n: int) -> ORJSONResponse:
     except ValidationError as e:
         raise HTTPException(422, [{"loc": ["query", err["loc"][-1]], "msg": err["msg"], "type": err["type"]}
                                   for err in e.errors() if err["loc"][0] == "landscape"])
-    landscape = custom.landscape_of(scene["landscape"])
+    landscape, _ = typed.resolve_typed(scene["landscape"]["params"])
     values = scene["landscape"]["params"]["constants"]
     return await answer_off_loop(request, _mesh_answer, landscape, values, n)
 

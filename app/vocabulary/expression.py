@@ -217,10 +217,29 @@ def _evaluate(node: Node, env: Mapping[str, object]):
     return jnp.power(left, right)
 
 
-def check(text: str, variables: tuple[str, ...]) -> Node:
-    """The tree of an expression, or an ExpressionError pointing at the problem."""
+@dataclass(frozen=True, eq=False)
+class Expression:
+    """A parsed expression: its `tree`; called with {variable: value}, it computes the expression in jnp."""
+
+    text: str
+    variables: tuple[str, ...]
+    tree: Node
+
+    def __call__(self, env: Mapping[str, object]):
+        return _evaluate(self.tree, env)
+
+
+def parse(text: str, variables: tuple[str, ...]) -> Expression:
+    """The parsed expression, or an ExpressionError pointing at the problem.
+
+    Cached per distinct (text, variables): validating an expression and then computing with it parses it once."""
     if not isinstance(text, str):
         raise ExpressionError(0, "must be a string")
+    return _parse(text, tuple(variables))
+
+
+@lru_cache(maxsize=256)
+def _parse(text: str, variables: tuple[str, ...]) -> Expression:
     if len(text) > LENGTH:
         raise ExpressionError(LENGTH, f"is {len(text)} characters long; at most {LENGTH}")
     parser = _Parser(text, variables)
@@ -228,11 +247,9 @@ def check(text: str, variables: tuple[str, ...]) -> Node:
     kind, value, position = parser.peek()
     if kind != "end":
         raise ExpressionError(position, f"unexpected {value!r}")
-    return tree
+    return Expression(text, variables, tree)
 
 
-@lru_cache(maxsize=256)
-def parse(text: str, variables: tuple[str, ...]) -> Callable[[Mapping[str, object]], object]:
-    """A function of {variable: value} computing the expression in jnp (cached per distinct expression)."""
-    tree = check(text, variables)
-    return lambda env: _evaluate(tree, env)
+def check(text: str, variables: tuple[str, ...]) -> Node:
+    """The tree of an expression, or an ExpressionError pointing at the problem."""
+    return parse(text, variables).tree
