@@ -16,13 +16,12 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping
 
-import jax
-import jax.numpy as jnp
 import optax
 
-from ..vocabulary.params import Param, resolve_params
+from ..vocabulary.params import Param, ParamErrors, resolve_params
+from .lookahead import lookahead
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,36 +45,6 @@ def _eps(default, doc="ε added for numerical stability"):
 B1 = _beta("b1", 0.9, "decay β1 of the first moment")
 B2 = _beta("b2", 0.999, "decay β2 of the second moment")
 MOMENTUM = _beta("momentum", 0.9, "momentum β")
-
-
-class LookaheadState(NamedTuple):
-    fast_state: Any
-    steps_since_sync: jnp.ndarray
-
-
-def lookahead(fast_optimizer: optax.GradientTransformation, sync_period, slow_step_size) -> optax.GradientTransformation:
-    """optax.lookahead with a traced `sync_period`.
-
-    optax checks `sync_period < 1` in Python, which a traced value cannot answer; the arithmetic below is
-    optax's `_lookahead_update` line for line (a test proves the trajectories equal):
-        last_difference = fast + u − slow
-        slow_update = α·sync·last_difference;  fast_update = u − sync·(1 − α)·last_difference
-    Params are `optax.LookaheadParams` (gradients at `fast`).
-    """
-
-    def init_fn(params):
-        return LookaheadState(fast_optimizer.init(params.fast), jnp.zeros((), jnp.int32))
-
-    def update_fn(updates, state, params):
-        updates, fast_state = fast_optimizer.update(updates, state.fast_state, params.fast)
-        sync_next = state.steps_since_sync == (sync_period - 1)
-        diff = jax.tree.map(lambda f, u, s: f + u - s, params.fast, updates, params.slow)
-        slow = jax.tree.map(lambda d: slow_step_size * sync_next * d, diff)
-        fast = jax.tree.map(lambda u, d: u - sync_next * (1 - slow_step_size) * d, updates, diff)
-        steps = ((state.steps_since_sync + 1) % sync_period).astype(jnp.int32)
-        return optax.LookaheadParams(fast=fast, slow=slow), LookaheadState(fast_state, steps)
-
-    return optax.GradientTransformation(init_fn, update_fn)
 
 
 def _lookahead_build(p, lr):
@@ -174,7 +143,6 @@ def resolve_optimizer(optimizer_id: str, params: Mapping[str, Any]) -> dict:
     if optimizer_id == "lookahead":
         inner = values["inner"]
         if not isinstance(inner, Mapping) or inner.get("id") not in OPTIMIZERS or inner.get("id") == "lookahead":
-            from ..vocabulary.params import ParamErrors
             allowed = ", ".join(o for o in OPTIMIZERS if o != "lookahead")
             raise ParamErrors([("inner", f"must be {{id, params}} with id one of {allowed}, got {inner!r}")])
         values["inner"] = {"id": inner["id"], "params": resolve_optimizer(inner["id"], inner.get("params") or {})}
