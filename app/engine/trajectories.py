@@ -38,6 +38,7 @@ from landscapes import LANDSCAPES
 from landscapes.typed import resolve_typed
 from ..optimizers import flat_hyperparams, kernel_key
 from ..schedules.table import bucket, learning_rate_tables
+from .stop import first_stops
 from .summary import summarise
 
 RECORD_FIELDS = ("x", "y", "loss", "lr", "grad_norm", "step_norm")
@@ -70,17 +71,15 @@ class RunResult:
         return out
 
 
-def plateau_of(run: Mapping[str, Any]) -> dict:
-    """The plateau options of a run: from the `plateau` schedule, the per-run `plateau` field, or off."""
+def plateau_of(run: Mapping[str, Any]) -> dict | None:
+    """The plateau options of a run: from the `plateau` schedule, the per-run `plateau` field, or None (off)."""
     schedule = run["schedule"]
     if schedule["id"] == "plateau":
         p = schedule["params"]
         options = {k: p[k] for k in ("factor", "patience", "rtol", "atol", "cooldown", "accumulation_size",
                                      "convention")}
-        return {**options, "enabled": True, "min_scale": p["min_lr"] / p["lr"]}
-    if run.get("plateau"):
-        return {**run["plateau"], "enabled": True}
-    return dict(plateau.DISABLED)
+        return {**options, "min_scale": p["min_lr"] / p["lr"]}
+    return run.get("plateau") or None
 
 
 class Plan:
@@ -104,7 +103,7 @@ class Plan:
         # not a group: a run without plateau always takes the loop without it, whoever else is in the scene.
         self.groups: dict[tuple, list[int]] = {}
         for i, run in enumerate(runs):
-            key = (kernel_key(run["optimizer"]["id"], run["optimizer"]["params"]), plateau_of(run)["enabled"])
+            key = (kernel_key(run["optimizer"]["id"], run["optimizer"]["params"]), plateau_of(run) is not None)
             self.groups.setdefault(key, []).append(i)
 
     def group_arrays(self, indices: list[int]) -> tuple[int, np.ndarray, kernels.RunInputs, np.ndarray, np.ndarray]:
@@ -130,6 +129,8 @@ class Plan:
 
 def _plateau_arrays(options: list[dict]) -> plateau.PlateauOptions:
     columns = {name: [] for name in plateau.PlateauOptions._fields}
+    if options[0] is None:  # a group without plateau: its loop never reads them
+        return plateau.PlateauOptions(**{name: np.zeros(len(options)) for name in columns})
     for o in options:
         for name in columns:
             value = (o["convention"] == "torch") if name == "torch" else o[name]
@@ -179,7 +180,7 @@ def run_scene(scene: Mapping[str, Any]) -> list[RunResult]:
     for group, indices in plan.groups.items():
         (_, records, _), = _group_chunks(plan, group, indices, None)
         records = {name: values[:len(indices), :plan.steps + 1] for name, values in records.items()}
-        for row, (index, stop) in enumerate(zip(indices, kernels.stops(plan.landscape, records))):
+        for row, (index, stop) in enumerate(zip(indices, first_stops(plan.landscape, records))):
             results[index] = _result(plan, _row(records, row), stop)
     return results
 
@@ -221,7 +222,7 @@ def stream_scene(scene: Mapping[str, Any], chunk_steps: int = CHUNK_STEPS) -> It
                      if name in tail else values[:len(indices), :count] for name, values in records.items()}
             if start + count > plan.steps:  # the last chunk: there is no next iterate
                 probe = {name: values[:, :count] for name, values in probe.items()}
-            for row, (index, (stop, _)) in enumerate(zip(indices, kernels.stops(plan.landscape, probe, start))):
+            for row, (index, (stop, _)) in enumerate(zip(indices, first_stops(plan.landscape, probe, start))):
                 if index in ended:
                     continue
                 piece = {name: values[row, :count] for name, values in records.items()}
@@ -239,6 +240,6 @@ def stream_scene(scene: Mapping[str, Any], chunk_steps: int = CHUNK_STEPS) -> It
                 yield event
         for index in indices:
             merged = {name: np.concatenate([p[name] for p in collected[index]])[None] for name in collected[index][0]}
-            finals[index] = _result(plan, _row(merged, 0), kernels.stops(plan.landscape, merged)[0])
+            finals[index] = _result(plan, _row(merged, 0), first_stops(plan.landscape, merged)[0])
     yield {"event": "done", "runs": [{"status": finals[i].status, "stopped_at": finals[i].stopped_at,
                                       "summary": finals[i].summary} for i in range(len(scene["runs"]))]}

@@ -153,7 +153,7 @@ def export_script(scene: Mapping[str, Any]) -> str:
     for i, (run, table) in enumerate(zip(scene["runs"], tables)):
         plateau = None
         options = plateau_of(run)
-        if options["enabled"]:
+        if options is not None:
             plateau = {name: options[name] for name in ("factor", "patience", "rtol", "atol", "cooldown",
                                                         "accumulation_size", "min_scale", "convention")}
         runs.append({

@@ -21,7 +21,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..engine.trajectories import Plan, plateau_of, run_scene
-from ..engine.grid import DIVERGED, ESCAPED, run_grid
+from ..engine.grid import run_grid
+from ..engine.stop import DIVERGED, ESCAPED
 from ..engine.kernels import noise_kernel
 from ..optimizers import kernel_key
 from ..schedules.table import bucket, learning_rate_tables
@@ -37,19 +38,17 @@ def _one_cell(plan: Plan, index: int) -> tuple[tuple, bool, dict, np.ndarray, np
 
     run = plan.scene["runs"][index]
     _, _, inputs, seeds, stds = plan.group_arrays([index])  # the engine's own arrays, row 0
-    one = jax.tree.map(lambda column: column[0], inputs._asdict())
+    one = jax.tree.map(lambda column: column[0], inputs)
     noise = np.zeros((plan.steps, 2))
     if stds[0] > 0:
         noise = np.asarray(noise_kernel(bucket(plan.steps))(seeds[0], np.uint32(0)))[:plan.steps]
     key = kernel_key(run["optimizer"]["id"], run["optimizer"]["params"])
-    return key, bool(plateau_of(run)["enabled"]), one, plan.learning_rates[index], noise
+    return key, plateau_of(run) is not None, one, plan.learning_rates[index], noise
 
 
-def _tile(inputs: Mapping[str, Any], cells: int, steps: int) -> dict:
+def _tile(inputs, cells: int):
     import jax
-    tiled = jax.tree.map(lambda v: np.full(cells, v, dtype=np.float64), dict(inputs))
-    tiled["limit"] = np.full(cells, float(steps))
-    return tiled
+    return jax.tree.map(lambda v: np.full(cells, v, dtype=np.float64), inputs)
 
 
 def _target(plan: Plan) -> float:
@@ -63,7 +62,8 @@ def _grid(plan: Plan, index: int, starts: np.ndarray, inputs: dict | None = None
     key, use_plateau, one, lr_row, noise = _one_cell(plan, index)
     cells = len(starts)
     return run_grid(plan.landscape, plan.landscape_values, key, plan.steps, starts,
-                    inputs if inputs is not None else _tile(one, cells, plan.steps), lr if lr is not None else lr_row, noise,
+                    inputs if inputs is not None else _tile(one, cells), np.full(cells, float(plan.steps)),
+                    lr if lr is not None else lr_row, noise,
                     use_plateau, _target(plan), plan.scene.get("tolerance", 1e-3))
 
 
@@ -159,7 +159,8 @@ def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]], spa
     flat = [g.ravel() for g in grid_values]
     cells = flat[0].size
     key, use_plateau, one, lr_row, noise = _one_cell(plan, run)
-    inputs = _tile(one, cells, plan.steps)
+    inputs = _tile(one, cells)
+    limits = np.full(cells, float(plan.steps))
     starts = np.tile(np.asarray(base["start"], dtype=np.float64), (cells, 1))
     schedules = None
     lengths = None
@@ -167,16 +168,16 @@ def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]], spa
         path = axis["param"]
         if path == "steps":
             lengths = column.astype(int)
-            inputs["limit"] = column.astype(np.float64)
+            limits = column.astype(np.float64)
         elif path.startswith("optimizer.params."):
             name = path[len("optimizer.params."):].replace("inner.params.", "inner.")
-            inputs["hyper"][name] = column.copy()
+            inputs.hyper[name] = column.copy()
         elif path in ("start.0", "start.1"):
             starts[:, int(path[-1])] = column
         elif path == "clip_norm":
-            inputs["clip"] = column.copy()
+            inputs = inputs._replace(clip=column.copy())
         elif path == "noise.std":
-            inputs["noise_std"] = column.copy()
+            inputs = inputs._replace(noise_std=column.copy())
         elif path.startswith("schedule.params."):
             schedules = schedules or [copy.deepcopy(base["schedule"]) for _ in range(cells)]
             name = path[len("schedule.params."):]
@@ -197,7 +198,7 @@ def sweep(scene: Mapping[str, Any], run: int, axes: list[Mapping[str, Any]], spa
             lr[i, :length] = learning_rate_tables([(schedule["id"], schedule["params"])], int(length))[0]
     elif schedules is not None:
         lr = learning_rate_tables([(s["id"], s["params"]) for s in schedules], plan.steps)
-    out = run_grid(plan.landscape, plan.landscape_values, key, plan.steps, starts, inputs,
+    out = run_grid(plan.landscape, plan.landscape_values, key, plan.steps, starts, inputs, limits,
                    lr if lr is not None else lr_row, noise, use_plateau, _target(plan), scene.get("tolerance", 1e-3))
     return {
         "axes": [{"param": a["param"], "values": v} for a, v in zip(axes, values)],

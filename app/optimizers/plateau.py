@@ -1,6 +1,8 @@
 """Reduce-on-plateau as a pure function with explicit state, for any schedule (SPEC 1.5).
 
 The metric is the exact loss f(θ_k) before update k. Every option is an array, so new values recompile nothing.
+A run without plateau never calls `plateau_step` (the trajectory step is compiled without it): that is the one
+way to turn it off.
 Two conventions, both in one formula (`torch` is 0 or 1):
 
 - optax (`optax.contrib.reduce_on_plateau`): reduce when the bad-step count reaches `patience`; the new scale
@@ -44,7 +46,6 @@ class PlateauState(NamedTuple):
 
 
 class PlateauOptions(NamedTuple):
-    enabled: jnp.ndarray  # 0: the scale stays 1
     factor: jnp.ndarray
     patience: jnp.ndarray
     rtol: jnp.ndarray
@@ -60,16 +61,12 @@ def initial_state() -> PlateauState:
     return PlateauState(scale=f(1.0), best=f(jnp.inf), bad=f(0), cooldown_left=f(0), count=f(0), mean=f(0.0))
 
 
-def plateau_options(enabled=True, factor=0.5, patience=10, rtol=1e-4, atol=0.0, cooldown=0, accumulation_size=1,
-                    min_scale=0.0, convention="torch") -> PlateauOptions:
+def plateau_options(factor=0.5, patience=10, rtol=1e-4, atol=0.0, cooldown=0, accumulation_size=1, min_scale=0.0,
+                    convention="torch") -> PlateauOptions:
     """Options as float64 arrays (what the kernels take)."""
     f = lambda v: jnp.asarray(v, dtype=jnp.float64)
-    return PlateauOptions(f(float(enabled)), f(factor), f(patience), f(rtol), f(atol), f(cooldown),
-                          f(accumulation_size), f(min_scale), f(1.0 if convention == "torch" else 0.0))
-
-
-DISABLED = dict(enabled=False, factor=0.5, patience=10, rtol=1e-4, atol=0.0, cooldown=0, accumulation_size=1,
-                min_scale=0.0, convention="torch")
+    return PlateauOptions(f(factor), f(patience), f(rtol), f(atol), f(cooldown), f(accumulation_size), f(min_scale),
+                          f(1.0 if convention == "torch" else 0.0))
 
 
 def plateau_step(state: PlateauState, metric, options: PlateauOptions, base_lr) -> tuple[PlateauState, jnp.ndarray]:
@@ -99,6 +96,4 @@ def plateau_step(state: PlateauState, metric, options: PlateauOptions, base_lr) 
     )
     waiting = state._replace(count=count, mean=mean)
     new = PlateauState(*(jnp.where(decide, a, b) for a, b in zip(decided, waiting)))
-    new = PlateauState(*(jnp.where(options.enabled > 0, a, b) for a, b in zip(new, state)))
-    used = jnp.where(options.torch > 0, state.scale, new.scale)
-    return new, jnp.where(options.enabled > 0, used, 1.0)
+    return new, jnp.where(options.torch > 0, state.scale, new.scale)

@@ -167,6 +167,11 @@ def flat_hyperparams(optimizer_id: str, values: Mapping[str, Any]) -> dict[str, 
     return flat
 
 
+def transformation(key: tuple, flat: Mapping[str, Any], lr) -> optax.GradientTransformation:
+    """The transformation of a kernel key from flat hyperparameters (traced scalars) at the rate `lr`."""
+    return OPTIMIZERS[key[0]].build(unflatten(key, flat), lr)
+
+
 def unflatten(key: tuple, flat: Mapping[str, Any]) -> dict:
     """Inverse of `flat_hyperparams` inside the kernel (values are traced scalars)."""
     if key[0] == "lookahead":
