@@ -27,8 +27,8 @@ SCRIPT = """
 import json, sys, threading
 import app
 from jax import monitoring
-from app.engine.trajectories import run_scene
-from app.features.sweeps import basin_map
+from app.contract.compute import run_scene
+from app.contract.compute import basin_map
 from app.contract.scene import normalise
 from landscapes import LANDSCAPES, mesh
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.features import sweeps as explore
-from app.engine.trajectories import run_scene
+from app.contract import compute as explore
+from app.contract.compute import run_scene
 from app.server.factory import create_app
 from app.contract.scene import normalise
 
@@ -115,7 +115,7 @@ def test_explore_endpoints_and_their_422s(client):
 def test_grid_kernels_shard_across_devices_with_identical_results(tmp_path):
     """Two CPU devices (XLA_FLAGS) must give the same basin map, bit for bit, as one."""
     script = (
-        "import json, sys, jax; from app.contract.scene import normalise; from app.features import sweeps as explore;"
+        "import json, sys, jax; from app.contract.scene import normalise; from app.contract import compute as explore;"
         "s = normalise(json.loads(sys.argv[1])); g = explore.basin_map(s, 0, 16);"
         "print(json.dumps({'devices': jax.device_count(), 'basin': g['basin'].tolist(),"
         " 'loss': [repr(v) for v in g['final_loss'].ravel()]}))")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.engine.trajectories import run_scene
-from app.features.export import export_script
+from app.contract.compute import run_scene
+from app.contract.compute import export_script
 from app.server.factory import create_app
 from app.contract.scene import normalise
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.engine.trajectories import run_scene
+from app.contract.compute import run_scene
 from app.vocabulary.expression import ExpressionError, check, parse
 from app.server.factory import create_app
 from app.contract.scene import normalise

@@ -3,9 +3,9 @@ import numpy as np
 import optax
 import pytest
 
-from app.engine.trajectories import run_scene
+from app.contract.compute import run_scene
 from app.schedules import SCHEDULES, learning_rate_tables
-from app.schedules.table import bucket
+from app.vocabulary.compile_once import bucket
 from conftest import make_scene, run
 from app.vocabulary.params import resolve_params
 from oracle import load, schedule_case

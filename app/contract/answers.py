@@ -25,6 +25,26 @@ Grid = list[list[float | None]]
 Steps = Annotated[int, Field(ge=0)] | None  # a step number k; null: never, or not stopped
 
 
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description='where: e.g. ["body", "runs", 0, "schedule", "params", "lr"]')
+    msg: str = Field(description="what is wrong, with the allowed range")
+    type: str
+
+
+class ErrorDetail(BaseModel):
+    detail: str | list[FieldError] = Field(description="a message, or one entry per wrong field (422, and 400 for "
+                                           "malformed JSON)")
+
+
+ERROR_CASES = {
+    400: "malformed JSON, or a token that is not a permalink",
+    404: "unknown landscape",
+    413: "body or token over the documented limit",
+    422: "a field out of range or unknown: `loc` names it, `msg` the range",
+}
+ERRORS = {status: {"model": ErrorDetail, "description": text} for status, text in ERROR_CASES.items()}
+
+
 class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -29,7 +29,7 @@ from landscapes import Landscape
 
 from ..optimizers import transformation
 from ..optimizers.plateau import PlateauOptions
-from ..vocabulary.compile_once import kernel_cache
+from ..vocabulary.compile_once import bucket, kernel_cache
 from .step import State, StepOptions, gradient_noise, norm2, start_state, trajectory_step
 
 UNROLL = 4  # steps per loop iteration: measured fastest on this 2-core CPU (1: 2.4 ms, 4: 0.9 ms per 1024 steps)
@@ -114,6 +114,11 @@ def noise_kernel(length: int):
         return jax.vmap(lambda k: gradient_noise(seed, k))(steps)
 
     return jax.jit(one)
+
+
+def noise_table(seed: int, steps: int) -> np.ndarray:
+    """ξ_0 .. ξ_{steps−1} of one run, (steps, 2), computed by the same kernel as a run's chunks."""
+    return np.asarray(noise_kernel(bucket(steps))(np.uint32(seed), np.uint32(0)))[:steps]
 
 
 @lru_cache(maxsize=64)

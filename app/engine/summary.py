@@ -9,8 +9,7 @@ Example:
     >>> import numpy as np
     >>> from landscapes import LANDSCAPES, minima
     >>> booth = LANDSCAPES["booth"]
-    >>> s = summarise(minima(booth), booth.infimum, np.array([0.0, 1.0]), np.array([0.0, 3.0]),
-    ...               np.array([74.0, 0.0]), 1e-3)
+    >>> s = summarise(minima(booth), 0.0, np.array([0.0, 1.0]), np.array([0.0, 3.0]), np.array([74.0, 0.0]), 1e-3)
     >>> s["final_loss"], s["steps_to_tolerance"], s["distance_to_nearest_minimum"]
     (0.0, 1, 0.0)
 """
@@ -23,16 +22,15 @@ import numpy as np
 from landscapes import CriticalPoint
 
 
-def summarise(points: Sequence[CriticalPoint], infimum: float | None, x: np.ndarray, y: np.ndarray,
+def summarise(points: Sequence[CriticalPoint], target: float | None, x: np.ndarray, y: np.ndarray,
               loss: np.ndarray, tolerance: float) -> dict:
-    """`points`: the landscape's minima at the scene's parameters; `infimum`: the target when there are none."""
+    """`points`: the landscape's minima at the scene's parameters; `target`: f* (`Plan.target`), None: unknown."""
     final = (float(x[-1]), float(y[-1]))
     nearest, distance = None, None
     if points:
         distances = [float(np.hypot(p.x - final[0], p.y - final[1])) for p in points]
         best = int(np.argmin(distances))
         nearest, distance = points[best].as_dict(), distances[best]
-    target = min((p.value for p in points), default=infimum)
     reached = None
     if target is not None:
         hits = np.flatnonzero(loss - target <= tolerance)

@@ -1,23 +1,25 @@
-"""Scene in, trajectories out: one call computes every run of a normalised scene.
+"""A plan in, trajectories out: one call computes every run of a resolved plan, whole or in chunks.
 
-The scene is the plain dict that `app.scene.Scene` produces (defaults filled, limits checked); this module knows
-nothing of HTTP or pydantic. Steps:
+The plan (`app.engine.plan.Plan`) comes resolved from the contract layer; this module knows nothing of HTTP,
+pydantic or parsing. Steps:
 
-1. The learning-rate table (runs x steps) is computed once from the schedules (`app.schedules.table`), outside
-   the trajectory loop; the kernels consume exactly that table, times the plateau scale where there is one, and
-   the result reports the rate each update used.
-2. Runs are grouped by compiled kernel (optimizer ids); each group is one `init` and one or more `advance` calls
-   over arrays padded to a step bucket and a run bucket.
-3. Records are cut where each run stopped and summarised.
+1. The learning-rate table (runs x steps) was computed once from the schedules, outside the trajectory loop; the
+   kernels consume exactly that table, times the plateau scale where there is one, and the result reports the
+   rate each update used.
+2. Runs are grouped by compiled kernel (optimizer ids, plateau or not); each group is one `init` and one or more
+   `advance` calls over arrays padded to a step bucket and a run bucket.
+3. Records are cut where each run stopped (`app.engine.stop`) and summarised.
 
 Example:
-    >>> scene = {"landscape": {"id": "quadratic", "params": {"kappa": 10.0, "theta": 0.0}}, "steps": 3,
-    ...          "tolerance": 1e-3,
-    ...          "runs": [{"optimizer": {"id": "sgd", "params": {}},
-    ...                    "schedule": {"id": "constant", "params": {"lr": 0.1}},
-    ...                    "start": [1.0, 1.0], "clip_norm": None, "noise": {"std": 0.0, "seed": 0},
-    ...                    "plateau": None}]}
-    >>> result = run_scene(scene)[0]
+    >>> import numpy as np
+    >>> from landscapes import LANDSCAPES
+    >>> from app.engine.plan import Plan, RunPlan
+    >>> run = RunPlan(label="SGD", optimizer_id="sgd", optimizer_params={}, schedule_id="constant",
+    ...               schedule_params={"lr": 0.1}, start=(1.0, 1.0))
+    >>> quadratic = LANDSCAPES["quadratic"]
+    >>> plan = Plan(quadratic, {"kappa": 10.0, "theta": 0.0}, quadratic.minima(), steps=3, tolerance=1e-3,
+    ...             learning_rates=np.full((1, 3), 0.1), runs=(run,))
+    >>> result = run_plan(plan)[0]
     >>> [round(float(v), 4) for v in result.x], result.status
     ([1.0, 0.9, 0.81, 0.729], 'ok')
 """
@@ -25,19 +27,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
-from landscapes import minima
-from ..vocabulary.params import resolve_params
-
+from ..optimizers.plateau import PlateauOptions
+from ..vocabulary.compile_once import bucket
 from . import kernels
-from ..optimizers import plateau
-from landscapes import LANDSCAPES
-from landscapes.typed import resolve_typed
-from ..optimizers import flat_hyperparams, kernel_key
-from ..schedules.table import bucket, learning_rate_tables
+from .plan import Plan, RunPlan
 from .stop import first_stops
 from .summary import summarise
 
@@ -49,7 +46,9 @@ MIN_RUN_BUCKET = 2
 
 
 @dataclass
-class RunResult:
+class Trajectory:
+    """One computed run: arrays indexed by step, cut where it stopped (the contract's run result)."""
+
     x: np.ndarray
     y: np.ndarray
     loss: np.ndarray
@@ -71,71 +70,53 @@ class RunResult:
         return out
 
 
-def plateau_of(run: Mapping[str, Any]) -> dict | None:
-    """The plateau options of a run: from the `plateau` schedule, the per-run `plateau` field, or None (off)."""
-    schedule = run["schedule"]
-    if schedule["id"] == "plateau":
-        p = schedule["params"]
-        options = {k: p[k] for k in ("factor", "patience", "rtol", "atol", "cooldown", "accumulation_size",
-                                     "convention")}
-        return {**options, "min_scale": p["min_lr"] / p["lr"]}
-    return run.get("plateau") or None
+class GroupArrays(NamedTuple):
+    """The padded per-run arrays of one kernel group."""
+
+    size: int  # the run bucket
+    starts: np.ndarray  # (size, 2)
+    inputs: kernels.RunInputs
+    seeds: np.ndarray  # (size,) uint32
+    stds: np.ndarray  # (size,)
 
 
-class Plan:
-    """A scene turned into arrays: the LR table and the kernel groups."""
-
-    def __init__(self, scene: Mapping[str, Any]):
-        self.scene = scene
-        spec = scene["landscape"]
-        self.landscape = LANDSCAPES[spec["id"]] if spec["id"] != "expression" else resolve_typed(spec["params"])[0]
-        params = scene["landscape"]["params"]
-        given = params.get("constants", {}) if scene["landscape"]["id"] == "expression" else params
-        self.landscape_params = resolve_params(self.landscape.params, given, steps=None)
-        self.minima = minima(self.landscape, self.landscape_params)
-        self.landscape_values = np.asarray([self.landscape_params[p.name] for p in self.landscape.params],
-                                           dtype=np.float64)
-        self.steps = int(scene["steps"])
-        runs = scene["runs"]
-        self.learning_rates = learning_rate_tables(
-            [(run["schedule"]["id"], run["schedule"]["params"]) for run in runs], self.steps)
-        # (optimizer ids, plateau on) -> run indices. Runs with and without plateau share a compiled kernel but
-        # not a group: a run without plateau always takes the loop without it, whoever else is in the scene.
-        self.groups: dict[tuple, list[int]] = {}
-        for i, run in enumerate(runs):
-            key = (kernel_key(run["optimizer"]["id"], run["optimizer"]["params"]), plateau_of(run) is not None)
-            self.groups.setdefault(key, []).append(i)
-
-    def group_arrays(self, indices: list[int]) -> tuple[int, np.ndarray, kernels.RunInputs, np.ndarray, np.ndarray]:
-        """Padded per-run arrays of one group: (run bucket, starts, inputs, seeds, noise stds)."""
-        runs = [self.scene["runs"][i] for i in indices]
-        size = max(MIN_RUN_BUCKET, 1 << max(0, (len(runs) - 1).bit_length()))
-        padded = runs + [runs[0]] * (size - len(runs))
-        hyper_rows = [flat_hyperparams(r["optimizer"]["id"], r["optimizer"]["params"]) for r in padded]
-        hyper = {name: np.asarray([row[name] for row in hyper_rows], np.float64) for name in hyper_rows[0]}
-        options = [plateau_of(r) for r in padded]
-        plateau_options = _plateau_arrays(options)
-        inputs = kernels.RunInputs(
-            hyper=hyper,
-            clip=np.asarray([math.inf if r["clip_norm"] is None else r["clip_norm"] for r in padded], np.float64),
-            noise_std=np.asarray([r["noise"]["std"] for r in padded], np.float64),
-            plateau=plateau_options,
-        )
-        starts = np.asarray([r["start"] for r in padded], np.float64)
-        seeds = np.asarray([r["noise"]["seed"] for r in padded], np.uint32)
-        stds = np.asarray([r["noise"]["std"] for r in padded])
-        return size, starts, inputs, seeds, stds
+def groups(plan: Plan) -> dict[tuple, list[int]]:
+    """(optimizer ids, plateau on) -> run indices. Runs with and without plateau share a compiled kernel but not a
+    group: a run without plateau always takes the loop without it, whoever else is in the scene."""
+    out: dict[tuple, list[int]] = {}
+    for i, run in enumerate(plan.runs):
+        out.setdefault((run.kernel_key, run.plateau is not None), []).append(i)
+    return out
 
 
-def _plateau_arrays(options: list[dict]) -> plateau.PlateauOptions:
-    columns = {name: [] for name in plateau.PlateauOptions._fields}
-    if options[0] is None:  # a group without plateau: its loop never reads them
-        return plateau.PlateauOptions(**{name: np.zeros(len(options)) for name in columns})
-    for o in options:
+def group_arrays(plan: Plan, indices: list[int]) -> GroupArrays:
+    """Padded per-run arrays of one group (padding repeats its first run)."""
+    runs = [plan.runs[i] for i in indices]
+    size = max(MIN_RUN_BUCKET, 1 << max(0, (len(runs) - 1).bit_length()))
+    padded = runs + [runs[0]] * (size - len(runs))
+    hyper_rows = [r.hyperparameters for r in padded]
+    hyper = {name: np.asarray([row[name] for row in hyper_rows], np.float64) for name in hyper_rows[0]}
+    inputs = kernels.RunInputs(
+        hyper=hyper,
+        clip=np.asarray([math.inf if r.clip_norm is None else r.clip_norm for r in padded], np.float64),
+        noise_std=np.asarray([r.noise_std for r in padded], np.float64),
+        plateau=_plateau_arrays(padded),
+    )
+    starts = np.asarray([r.start for r in padded], np.float64)
+    seeds = np.asarray([r.noise_seed for r in padded], np.uint32)
+    stds = np.asarray([r.noise_std for r in padded])
+    return GroupArrays(size, starts, inputs, seeds, stds)
+
+
+def _plateau_arrays(runs: list[RunPlan]) -> PlateauOptions:
+    if runs[0].plateau is None:  # a group without plateau: its loop never reads them
+        return PlateauOptions(*(np.zeros(len(runs)) for _ in PlateauOptions._fields))
+    columns = {name: [] for name in PlateauOptions._fields}
+    for run in runs:
         for name in columns:
-            value = (o["convention"] == "torch") if name == "torch" else o[name]
+            value = (run.plateau["convention"] == "torch") if name == "torch" else run.plateau[name]
             columns[name].append(float(value))
-    return plateau.PlateauOptions(**{name: np.asarray(v, np.float64) for name, v in columns.items()})
+    return PlateauOptions(**{name: np.asarray(v, np.float64) for name, v in columns.items()})
 
 
 def _chunk_inputs(plan: Plan, indices: list[int], size: int, seeds, stds, start: int, length: int):
@@ -156,7 +137,7 @@ def _chunk_inputs(plan: Plan, indices: list[int], size: int, seeds, stds, start:
 def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int | None):
     """Yield (start, records, tail) per chunk of one group: numpy arrays (runs, length) and (runs,)."""
     key, with_plateau = group
-    size, starts, inputs, seeds, stds = plan.group_arrays(indices)
+    size, starts, inputs, seeds, stds = group_arrays(plan, indices)
     total = plan.steps + 1  # records 0..N: the last one only reports θ_N
     length = chunk_steps or bucket(total)
     carry = kernels.init_kernel(key, size)(starts, inputs.hyper)
@@ -173,11 +154,10 @@ def _row(arrays: dict, row: int) -> dict:
     return {name: values[row] for name, values in arrays.items()}
 
 
-def run_scene(scene: Mapping[str, Any]) -> list[RunResult]:
-    """Every run of a normalised scene, in scene order."""
-    plan = Plan(scene)
-    results: list[RunResult | None] = [None] * len(scene["runs"])
-    for group, indices in plan.groups.items():
+def run_plan(plan: Plan) -> list[Trajectory]:
+    """Every run of a plan, in scene order."""
+    results: list[Trajectory | None] = [None] * len(plan.runs)
+    for group, indices in groups(plan).items():
         (_, records, _), = _group_chunks(plan, group, indices, None)
         records = {name: values[:len(indices), :plan.steps + 1] for name, values in records.items()}
         for row, (index, stop) in enumerate(zip(indices, first_stops(plan.landscape, records))):
@@ -185,33 +165,31 @@ def run_scene(scene: Mapping[str, Any]) -> list[RunResult]:
     return results
 
 
-def _result(plan: Plan, records: dict, stop: tuple[int | None, str]) -> RunResult:
+def _result(plan: Plan, records: dict, stop: tuple[int | None, str]) -> Trajectory:
     """Cut the records of one run (steps 0..N) where it stopped, and summarise."""
     stopped_at, status = stop
     iterates = plan.steps + 1 if stopped_at is None else stopped_at
     fields = {name: records[name][:iterates] for name in ("x", "y", "loss")}
     fields.update({name: records[name][:iterates - 1] for name in ("lr", "grad_norm", "step_norm")})
-    result = RunResult(**fields, status=status, stopped_at=stopped_at)
+    result = Trajectory(**fields, status=status, stopped_at=stopped_at)
     if "fast_x" in records:
         result.fast_x, result.fast_y = records["fast_x"][:iterates], records["fast_y"][:iterates]
-    result.summary = summarise(plan.minima, plan.landscape.infimum, result.x, result.y, result.loss,
-                               plan.scene.get("tolerance", 1e-3))
+    result.summary = summarise(plan.minima, plan.target, result.x, result.y, result.loss, plan.tolerance)
     return result
 
 
 ITERATE_FIELDS = ("x", "y", "loss", "fast_x", "fast_y")
 
 
-def stream_scene(scene: Mapping[str, Any], chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
+def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
     """Events for a stream: {"event": "chunk", "run", "start_step", arrays...} as slices are computed, then one
-    {"event": "done", "runs": [{status, stopped_at, summary}]}. The numbers equal `run_scene`'s bit for bit.
+    {"event": "done", "runs": [{status, stopped_at, summary}]}. The numbers equal `run_plan`'s bit for bit.
 
     A chunk holds the iterates start_step.. (x, y, loss) and the updates that start at them (lr, grad_norm,
     step_norm); a run's chunks end where it stopped, so the last update of a stopped run is not sent.
     """
-    plan = Plan(scene)
-    finals: dict[int, RunResult] = {}
-    for group, indices in plan.groups.items():
+    finals: dict[int, Trajectory] = {}
+    for group, indices in groups(plan).items():
         collected = {i: [] for i in indices}
         ended = set()
         for start, records, tail in _group_chunks(plan, group, indices, chunk_steps):
@@ -242,4 +220,4 @@ def stream_scene(scene: Mapping[str, Any], chunk_steps: int = CHUNK_STEPS) -> It
             merged = {name: np.concatenate([p[name] for p in collected[index]])[None] for name in collected[index][0]}
             finals[index] = _result(plan, _row(merged, 0), first_stops(plan.landscape, merged)[0])
     yield {"event": "done", "runs": [{"status": finals[i].status, "stopped_at": finals[i].stopped_at,
-                                      "summary": finals[i].summary} for i in range(len(scene["runs"]))]}
+                                      "summary": finals[i].summary} for i in range(len(plan.runs))]}

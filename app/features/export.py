@@ -1,32 +1,37 @@
 """Export a scene as a standalone Python script that reproduces its runs with optax.
 
-The script needs only jax and optax. It holds the landscape's own jnp source (a typed landscape is printed back
-from its parsed tree, never copied from the text), each run's learning rates as the table Optiscape computed and
-the optimizer consumed (so every schedule, typed ones included, is reproduced exactly), and the optax optimizer
-with clipping, seeded gradient noise and lookahead as the engine composes them: like the engine, each step builds
-the optimizer with that step's rate. Reduce-on-plateau (either convention) is Optiscape's own pure-jnp state
-machine (`app/plateau.py`), copied into the script. The numbers agree to rounding: the script runs scalar code
-where the engine runs vectorised code, and a chaotic run can amplify their last-bit difference.
+The script needs only jax and optax, and is made from the engine's own definitions: it holds the landscape's jnp
+source (a typed landscape is printed back from its parsed tree, never copied from the text), each run's learning
+rates as the table Optiscape computed and the optimizer consumed (so every schedule, typed ones included, is
+reproduced exactly), the optax optimizer built at each step with that step's rate, and, copied verbatim, the
+engine's trajectory step (`app/engine/step.py`: gradient noise, clipping, reduce-on-plateau in either convention,
+the update) and reduce-on-plateau's state machine (`app/optimizers/plateau.py`). Lookahead is optax's own
+`optax.lookahead` (the engine's traced copy is tested equal to it). The numbers agree to rounding: the script runs
+scalar code where the engine runs vectorised code, and a chaotic run can amplify their last-bit difference.
 
 Example:
-    >>> from app.contract.scene import normalise
-    >>> script = export_script(normalise({"landscape": {"id": "booth"}, "steps": 3, "runs": [{}]}))
-    >>> "optax.sgd" in script and "def f(p" in script
+    >>> from app.contract.compute import export_script
+    >>> script = export_script({"landscape": {"id": "booth"}, "steps": 3, "runs": [{}]})
+    >>> "optax.sgd" in script and "def f(p" in script and "def trajectory_step(" in script
     True
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import textwrap
+from types import ModuleType
 from typing import Any, Mapping
 
-from landscapes import surfaces
+from landscapes import Landscape, surfaces, typed
 
-from ..optimizers import plateau as plateau_module
-from ..engine.trajectories import plateau_of
-from ..vocabulary.expression import FUNCTIONS, check
+from ..engine import step as step_module
+from ..engine.plan import Plan
 from ..optimizers import OPTIMIZERS
-from ..schedules import learning_rate_tables
+from ..optimizers import plateau as plateau_module
+from ..vocabulary.expression import FUNCTIONS, check
+
+PLATEAU_OPTIONS = ("factor", "patience", "rtol", "atol", "cooldown", "accumulation_size", "min_scale", "convention")
 
 
 JNP_NAMES = {"sin": "jnp.sin", "cos": "jnp.cos", "tan": "jnp.tan", "exp": "jnp.exp", "log": "jnp.log",
@@ -50,18 +55,29 @@ def _code_of(node) -> str:
     return f"jnp.power({left}, {right})" if node.value == "^" else f"({left} {node.value} {right})"
 
 
-def _landscape_source(landscape: Mapping[str, Any]) -> str:
-    if landscape["id"] == "expression":
-        tree = check(landscape["params"]["f"], ("x", "y") + tuple(sorted(landscape["params"].get("constants", {}))))
-        return f"def f(p, q):\n    # {landscape['params']['f']}\n    return {_code_of(tree)} + 0.0 * p[0]\n"
-    function = getattr(surfaces, landscape["id"])
-    source = textwrap.dedent(inspect.getsource(function)).replace(f"def {landscape['id']}(", "def f(", 1)
+def _landscape_source(landscape: Landscape) -> str:
+    if landscape.id == "expression":
+        tree = check(landscape.formula, typed.VARIABLES + tuple(p.name for p in landscape.params))
+        comment = " ".join(landscape.formula.split())  # one line, whatever whitespace was typed
+        return f"def f(p, q):\n    # {comment}\n    return {_code_of(tree)} + 0.0 * p[0]\n"
+    function = getattr(surfaces, landscape.id)
+    source = textwrap.dedent(inspect.getsource(function)).replace(f"def {landscape.id}(", "def f(", 1)
     helpers = inspect.getsource(surfaces._safe_sqrt) + "\n\n" if "_safe_sqrt" in source else ""
     return helpers + source
 
 
-def _optimizer_code(spec: Mapping[str, Any]) -> str:
-    optimizer_id, p = spec["id"], spec["params"]
+def module_body(module: ModuleType) -> str:
+    """A module's source without its docstring and imports: what a script copies of it."""
+    source = inspect.getsource(module)
+    tree = ast.parse(source)
+    first = next(node for node in tree.body if not isinstance(node, (ast.Import, ast.ImportFrom))
+                 and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)))
+    start = min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", [])])
+    return "".join(source.splitlines(keepends=True)[start - 1:])
+
+
+def _optimizer_code(optimizer_id: str, p: Mapping[str, Any]) -> str:
+    """optax source of an optimizer with its resolved parameters (the rate is `lr`)."""
     args = lambda names: "".join(f", {name}={p[name]!r}" for name in names)
     if optimizer_id == "sgd":
         return "optax.sgd(lr)"
@@ -71,7 +87,7 @@ def _optimizer_code(spec: Mapping[str, Any]) -> str:
         return (f"optax.chain(optax.scale_by_yogi({args(['b1', 'b2', 'eps', 'initial_accumulator_value'])[2:]}), "
                 "optax.scale_by_learning_rate(lr))")
     if optimizer_id == "lookahead":
-        inner = _optimizer_code(p["inner"])
+        inner = _optimizer_code(p["inner"]["id"], p["inner"]["params"])
         return f"optax.lookahead({inner}, sync_period={p['sync_period']!r}, slow_step_size={p['slow_step_size']!r})"
     names = [param.name for param in OPTIMIZERS[optimizer_id].params]
     return f"optax.{optimizer_id}(lr{args(names)})"
@@ -82,6 +98,8 @@ TEMPLATE = '''"""Reproduces an Optiscape scene with optax: {n_runs} run(s) of {s
 Generated by Optiscape. Needs jax and optax; run it with python. Each run prints its final point and loss, and
 `trajectories` holds every iterate (float64).
 """
+from typing import Any, Callable, NamedTuple
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -98,40 +116,35 @@ OPTIMIZERS = {optimizers}
 RUNS = {runs}
 
 
+# ---- reduce on plateau: Optiscape's app/optimizers/plateau.py ----
 {plateau_source}
+
+# ---- one trajectory step: Optiscape's app/engine/step.py ----
+{step_source}
 
 def run(spec):
     q = {{k: jnp.asarray(v) for k, v in LANDSCAPE_PARAMS.items()}}
+    loss = lambda p: f(p, q)
     table = jnp.asarray(spec["learning_rates"])  # the rates Optiscape computed: every schedule, exactly
     optimizer = OPTIMIZERS[spec["optimizer"]]  # built each step with that step's rate (its state does not depend on it)
-    clip = optax.clip_by_global_norm(spec["clip_norm"]) if spec["clip_norm"] is not None else None
-    options = plateau_options(**spec["plateau"]) if spec["plateau"] is not None else None
+    with_plateau = spec["plateau"] is not None
+    options = StepOptions(clip=jnp.inf if spec["clip_norm"] is None else spec["clip_norm"],
+                          noise_std=spec["noise_std"],
+                          plateau=plateau_options(**spec["plateau"]) if with_plateau else None)
     lookahead = spec["lookahead"]
-    start = jnp.asarray(spec["start"])
-    params = optax.LookaheadParams.init_synced(start) if lookahead else start
-    state = (optimizer(1.0).init(params), initial_state())
-    key = jax.random.key(spec["seed"])
-    value_and_grad = jax.value_and_grad(lambda p: f(p, q))
+    seed = jnp.asarray(spec["seed"], dtype=jnp.uint32)
 
     @jax.jit
-    def step(params, state, k):
-        opt_state, plateau_state = state
-        point = params.fast if lookahead else params
-        loss, g = value_and_grad(point)
-        g = g + spec["noise_std"] * jax.random.normal(jax.random.fold_in(key, k), (2,), dtype=jnp.float64)
-        if clip is not None:
-            g, _ = clip.update(g, optax.EmptyState())
-        rate = table[k]
-        if options is not None:
-            plateau_state, scale = plateau_step(plateau_state, loss, options, rate)
-            rate = rate * scale
-        updates, opt_state = optimizer(rate).update(g, opt_state, params)
-        return optax.apply_updates(params, updates), (opt_state, plateau_state)
+    def step(state, k):
+        state, _ = trajectory_step(loss, optimizer, lookahead, with_plateau, state, options, table[k],
+                                   gradient_noise(seed, k))
+        return state
 
-    points = [start]
+    state = start_state(optimizer, lookahead, jnp.asarray(spec["start"]))
+    points = [state.params.slow if lookahead else state.params]
     for k in range(STEPS):
-        params, state = step(params, state, jnp.asarray(k, dtype=jnp.uint32))
-        points.append(params.slow if lookahead else params)
+        state = step(state, jnp.asarray(k, dtype=jnp.uint32))
+        points.append(state.params.slow if lookahead else state.params)
     return jnp.stack(points)
 
 
@@ -145,38 +158,21 @@ if __name__ == "__main__":
 '''
 
 
-def export_script(scene: Mapping[str, Any]) -> str:
-    """A standalone script reproducing every run of a normalised scene."""
-    steps = scene["steps"]
-    tables = learning_rate_tables([(r["schedule"]["id"], r["schedule"]["params"]) for r in scene["runs"]], steps)
-    runs = []
-    for i, (run, table) in enumerate(zip(scene["runs"], tables)):
-        plateau = None
-        options = plateau_of(run)
-        if options is not None:
-            plateau = {name: options[name] for name in ("factor", "patience", "rtol", "atol", "cooldown",
-                                                        "accumulation_size", "min_scale", "convention")}
-        runs.append({
-            "label": run["label"], "start": list(run["start"]), "optimizer": i,
-            "lookahead": run["optimizer"]["id"] == "lookahead", "learning_rates": [float(v) for v in table],
-            "clip_norm": run["clip_norm"], "noise_std": run["noise"]["std"], "seed": run["noise"]["seed"],
-            "plateau": plateau,
-        })
-    landscape = scene["landscape"]
+def export_script(plan: Plan) -> str:
+    """A standalone script reproducing every run of a plan."""
+    runs = [{
+        "label": run.label, "start": list(run.start), "optimizer": i, "lookahead": run.optimizer_id == "lookahead",
+        "learning_rates": [float(v) for v in rates], "clip_norm": run.clip_norm, "noise_std": run.noise_std,
+        "seed": run.noise_seed,
+        "plateau": None if run.plateau is None else {name: run.plateau[name] for name in PLATEAU_OPTIONS},
+    } for i, (run, rates) in enumerate(zip(plan.runs, plan.learning_rates))]
+    optimizers = "".join(f"    lambda lr: {_optimizer_code(run.optimizer_id, run.optimizer_params)},\n"
+                         for run in plan.runs)
     return TEMPLATE.format(
-        n_runs=len(runs), steps=steps, landscape=landscape["id"],
-        landscape_params=dict(landscape["params"].get("constants", {})) if landscape["id"] == "expression"
-        else dict(landscape["params"]),
-        landscape_source=_landscape_source(landscape).rstrip() + "\n", runs=_format_runs(runs),
-        plateau_source=_plateau_source(),
-        optimizers="[\n" + "".join(f"    lambda lr: {_optimizer_code(r['optimizer'])},\n" for r in scene["runs"]) + "]")
-
-
-def _plateau_source() -> str:
-    """app/plateau.py as it is (pure jnp), without its module docstring and imports."""
-    source = inspect.getsource(plateau_module)
-    body = source[source.index("TORCH_EPS"):]
-    return "# ---- reduce on plateau: Optiscape's app/plateau.py ----\nfrom typing import NamedTuple\n\n" + body
+        n_runs=len(runs), steps=plan.steps, landscape=plan.landscape.id, landscape_params=dict(plan.landscape_params),
+        landscape_source=_landscape_source(plan.landscape).rstrip() + "\n", runs=_format_runs(runs),
+        plateau_source=module_body(plateau_module).rstrip() + "\n", step_source=module_body(step_module).rstrip() + "\n",
+        optimizers="[\n" + optimizers + "]")
 
 
 def _format_runs(runs: list[dict]) -> str:

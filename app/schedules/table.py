@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..vocabulary.compile_once import kernel_cache
+from ..vocabulary.compile_once import bucket, kernel_cache
 from ..vocabulary.params import Param
 
 from .registry import SCHEDULES
@@ -86,14 +86,6 @@ def _table_kernel(length: int):
 
 
 MIN_ROWS = 16  # sequences add rows: a few more must not compile a new table kernel
-
-
-def bucket(n: int) -> int:
-    """The compiled length for n: the next of 64, 96, 128, 192, 256, 384, ... (waste below 50%)."""
-    size = 64
-    while size < n:
-        size = size * 3 // 2 if size & (size - 1) == 0 else size // 3 * 4
-    return size
 
 
 @kernel_cache(maxsize=64)

@@ -1,132 +1,32 @@
-"""The HTTP API of ../shared/CONTRACT.md: thin routes (parse, call, convert, answer).
+"""The HTTP API (docs/api.md): thin routes that parse, call, convert and answer.
 
-Compute, JSON encoding and gzip of every computed answer run in worker threads (never on the event loop), at
-most COMPUTE_SLOTS at a time (`answer_off_loop`).
+Bodies are validated off the event loop (`off_loop.validated`), and compute, JSON encoding and gzip of every
+computed answer run in worker threads (`off_loop.answer_off_loop`); what a request means and how it is computed
+is the contract's (`app.contract`).
 """
 from __future__ import annotations
 
-import gzip
-import time
 from typing import Annotated, Any, AsyncIterator
 
 import anyio
 import orjson
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field, ValidationError
-from pydantic_core import core_schema
+from pydantic import ValidationError
 
 from landscapes import LANDSCAPES, mesh
-from ..vocabulary.limits import COMPUTE_SLOTS, MAX_MESH_N, MAX_TOKEN_LENGTH, MIN_MESH_N
-from ..vocabulary.params import ParamErrors, resolve_params
 
+from ..contract import compute
+from ..contract.answers import (ERRORS, STREAM_EVENT_SCHEMA, BasinAnswer, CatalogAnswer, MeshAnswer, PermalinkAnswer,
+                                RangeTestAnswer, RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer)
 from ..contract.catalog import catalog
-from ..engine.trajectories import run_scene, stream_scene
+from ..contract.mesh import QueryError, UnknownLandscape, mesh_request
 from ..contract.permalink import TokenError, decode, encode
-from landscapes import typed
-
-from ..features import sweeps as explore
+from ..contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+from ..contract.scene import EXAMPLE_SCENE, Scene, scene_of
+from ..vocabulary.limits import MAX_MESH_N, MAX_TOKEN_LENGTH, MIN_MESH_N
 from . import long_lived
-from ..contract.answers import (STREAM_EVENT_SCHEMA, BasinAnswer, CatalogAnswer, MeshAnswer, PermalinkAnswer, RangeTestAnswer,
-                      RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer)
-from ..contract.scene import EXAMPLE_SCENE, BasinRequest, RangeTestRequest, Scene, SeedsRequest, SweepRequest, normalise
-
-COMPUTE_LIMITER = anyio.CapacityLimiter(COMPUTE_SLOTS)
-
-
-class ORJSONResponse(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
-
-
-class OffLoop:
-    """A body annotation: documented in OpenAPI as `model`, validated by `validated` in a worker thread.
-
-    FastAPI validates a declared body model on the event loop; a 64-run scene of sequences and expressions
-    takes 26 ms, time every other request would wait. Only the JSON parse stays on the loop (bounded by the
-    1 MB body limit)."""
-
-    def __init__(self, model: type[BaseModel]):
-        self.model = model
-
-    def __get_pydantic_core_schema__(self, source, handler):
-        return core_schema.any_schema()
-
-    def __get_pydantic_json_schema__(self, schema, handler):
-        return handler(self.model.__pydantic_core_schema__)
-
-
-def body_of(model: type[BaseModel]):
-    """The type of a body parameter validated off the loop: `scene: body_of(Scene)`, then `await validated`."""
-    return Annotated[Any, Body(), OffLoop(model)]
-
-
-async def validated(model: type[BaseModel], data: Any):
-    """`model.model_validate(data)` in a worker thread; a 422 with loc ["body", ...] as FastAPI would give."""
-
-    def validate():
-        try:
-            return model.model_validate(data)
-        except ValidationError as e:
-            raise RequestValidationError([{**error, "loc": ("body", *error["loc"])} for error in e.errors()])
-
-    return await anyio.to_thread.run_sync(validate)
-
-
-GZIP_MIN_BYTES = 2048
-
-
-async def answer_off_loop(request: Request, compute, *args) -> Response:
-    """compute(*args), its JSON encoding and its gzip, all in a worker thread (at most COMPUTE_SLOTS at once).
-
-    A large answer (up to 56 MB of JSON for 400,000 run-steps) takes longer to encode and compress than to
-    compute; done on the event loop, that would stall every other request. `Server-Timing` reports the parts
-    in ms: compute, encode (JSON), gzip."""
-    accepts_gzip = "gzip" in request.headers.get("accept-encoding", "")
-
-    def work() -> tuple[bytes, dict]:
-        started = time.perf_counter()
-        content = compute(*args)
-        computed = time.perf_counter()
-        body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
-        encoded = time.perf_counter()
-        headers = {"Vary": "Accept-Encoding"}
-        if accepts_gzip and len(body) >= GZIP_MIN_BYTES:
-            body = gzip.compress(body, compresslevel=1, mtime=0)  # level 1: 8 ms for 900 kB; level 3 saves 3% more in 24 ms
-            headers["Content-Encoding"] = "gzip"
-        zipped = time.perf_counter()
-        headers["Server-Timing"] = (f"compute;dur={(computed - started) * 1e3:.2f}, "
-                                    f"encode;dur={(encoded - computed) * 1e3:.2f}, gzip;dur={(zipped - encoded) * 1e3:.2f}")
-        long_lived.after_request()
-        return body, headers
-
-    body, headers = await anyio.to_thread.run_sync(work, limiter=COMPUTE_LIMITER)
-    return Response(body, media_type="application/json", headers=headers)
-
-
-class FieldError(BaseModel):
-    loc: list[str | int] = Field(description='where: e.g. ["body", "runs", 0, "schedule", "params", "lr"]')
-    msg: str = Field(description="what is wrong, with the allowed range")
-    type: str
-
-
-class ErrorDetail(BaseModel):
-    detail: str | list[FieldError] = Field(description="a message, or one entry per wrong field (422, and 400 for "
-                                           "malformed JSON)")
-
-
-ERROR_CASES = {
-    400: "malformed JSON, or a token that is not a permalink",
-    404: "unknown landscape",
-    413: "body or token over the documented limit",
-    422: "a field out of range or unknown: `loc` names it, `msg` the range",
-}
-ERRORS = {status: {"model": ErrorDetail, "description": text} for status, text in ERROR_CASES.items()}
-
-
+from .off_loop import COMPUTE_LIMITER, ORJSONResponse, answer_off_loop, body_of, off_loop, validated
 
 router = APIRouter(prefix="/api")
 EXAMPLE_TOKEN = encode(EXAMPLE_SCENE)
@@ -142,25 +42,13 @@ def get_catalog() -> ORJSONResponse:
             summary="f on an n x n grid over the plot domain; other query parameters are landscape parameters")
 async def get_mesh(request: Request,
                    landscape_id: Annotated[str, Path(json_schema_extra={"enum": [*LANDSCAPES, "expression"]})],
-                   n: Annotated[int, Query(ge=MIN_MESH_N, le=MAX_MESH_N, description="grid size")] = 80) -> ORJSONResponse:
-    if landscape_id == "expression":
-        return await _expression_mesh(request, n)
-    landscape = LANDSCAPES.get(landscape_id)
-    if landscape is None:
-        raise HTTPException(404, f"unknown landscape {landscape_id!r}; one of: {', '.join(LANDSCAPES)}, expression")
-    given = {}
-    for name, text in request.query_params.items():
-        if name == "n":
-            continue
-        try:
-            given[name] = float(text)
-        except ValueError:
-            raise HTTPException(422, [{"loc": ["query", name], "msg": f"must be a number, got {text!r}",
-                                       "type": "invalid"}])
+                   n: Annotated[int, Query(ge=MIN_MESH_N, le=MAX_MESH_N, description="grid size")] = 80) -> Response:
     try:
-        values = resolve_params(landscape.params, given, steps=None)
-    except ParamErrors as e:
-        raise HTTPException(422, [{"loc": ["query", name], "msg": msg, "type": "invalid"} for name, msg in e.errors])
+        landscape, values = mesh_request(landscape_id, request.query_params)
+    except UnknownLandscape as e:
+        raise HTTPException(404, str(e))
+    except QueryError as e:
+        raise HTTPException(422, e.detail)
     return await answer_off_loop(request, _mesh_answer, landscape, values, n)
 
 
@@ -169,47 +57,14 @@ def _mesh_answer(landscape, values, n: int) -> dict:
     return {"x": xs, "y": ys, "z": zs}
 
 
-async def _expression_mesh(request: Request, n: int) -> ORJSONResponse:
-    """The mesh of a typed landscape: query f=EXPRESSION and domain=x_min,x_max,y_min,y_max."""
-    query = request.query_params
-    data = {"f": query.get("f", typed.PARAMS[0].default)}
-    if "domain" in query:
-        try:
-            x0, x1, y0, y1 = (float(v) for v in query["domain"].split(","))
-        except ValueError:
-            raise HTTPException(422, [{"loc": ["query", "domain"], "msg": "must be x_min,x_max,y_min,y_max",
-                                       "type": "invalid"}])
-        data["domain"] = [[x0, x1], [y0, y1]]
-    constants = {}
-    for name in set(query) - {"n", "f", "domain"}:  # every other query parameter is a named parameter of f
-        try:
-            constants[name] = float(query[name])
-        except ValueError:
-            raise HTTPException(422, [{"loc": ["query", name], "msg": f"must be a number, got {query[name]!r}",
-                                       "type": "invalid"}])
-    data["constants"] = constants
-    try:
-        scene = normalise({"landscape": {"id": "expression", "params": data}, "runs": [{"start": [0, 0]}]})
-    except ValidationError as e:
-        raise HTTPException(422, [{"loc": ["query", err["loc"][-1]], "msg": err["msg"], "type": err["type"]}
-                                  for err in e.errors() if err["loc"][0] == "landscape"])
-    landscape, _ = typed.resolve_typed(scene["landscape"]["params"])
-    values = scene["landscape"]["params"]["constants"]
-    return await answer_off_loop(request, _mesh_answer, landscape, values, n)
-
-
 @router.post("/runs", response_model=RunsAnswer, responses=ERRORS, summary="Compute every run of a scene")
 async def post_runs(body: body_of(Scene), request: Request) -> Response:
     scene = await validated(Scene, body)
-    return await answer_off_loop(request, _runs_answer, scene.model_dump())
+    return await answer_off_loop(request, compute.answer_runs, scene)
 
 
-def _runs_answer(normalised: dict) -> dict:
-    return {"scene": normalised, "runs": [r.as_dict() for r in run_scene(normalised)]}
-
-
-def scene_of_token(token: str) -> dict:
-    """The normalised scene a token holds; 413 / 400 / 422 otherwise."""
+def scene_of_token(token: str) -> Scene:
+    """The validated scene a token holds; 413 / 400 / 422 otherwise."""
     if len(token) > MAX_TOKEN_LENGTH:
         raise HTTPException(413, f"token is {len(token)} characters; the limit is {MAX_TOKEN_LENGTH}")
     try:
@@ -217,7 +72,7 @@ def scene_of_token(token: str) -> dict:
     except TokenError as e:
         raise HTTPException(400, str(e))
     try:
-        return normalise(data)
+        return scene_of(data)
     except ValidationError as e:
         raise HTTPException(422, [{"loc": ["token", *e_["loc"]], "msg": e_["msg"], "type": e_["type"]}
                                   for e_ in e.errors()])
@@ -248,7 +103,7 @@ async def stream_runs(s: Annotated[str, Query(description="permalink token", max
     scene = await anyio.to_thread.run_sync(scene_of_token, s)  # inflate and validate off the loop
 
     async def events() -> AsyncIterator[bytes]:
-        iterator = stream_scene(scene)
+        iterator = compute.stream_scene(scene)
         try:
             while True:
                 encoded = await anyio.to_thread.run_sync(_next_event, iterator, limiter=COMPUTE_LIMITER)
@@ -282,37 +137,35 @@ async def post_permalink(body: body_of(Scene)) -> ORJSONResponse:
 @router.get("/permalinks/{token}", response_model=Scene, responses=ERRORS,
             summary="The normalised scene a permalink holds")
 def get_permalink(token: Annotated[str, Path(examples=[EXAMPLE_TOKEN])]) -> ORJSONResponse:
-    return ORJSONResponse(scene_of_token(token))
+    return ORJSONResponse(scene_of_token(token).model_dump())
 
 
 @router.post("/basins", response_model=BasinAnswer, responses=ERRORS,
              summary="Basin map: where one run ends from every start of an n x n grid")
 async def post_basins(data: body_of(BasinRequest), request: Request) -> Response:
     body = await validated(BasinRequest, data)
-    return await answer_off_loop(request, explore.basin_map, body.scene.model_dump(), body.run, body.n)
+    return await answer_off_loop(request, compute.answer_basins, body)
 
 
 @router.post("/sweeps", response_model=SweepAnswer, responses=ERRORS,
              summary="Sweep one or two numbers of a run (rate, schedule or optimizer parameter, start, clipping, noise)")
 async def post_sweeps(data: body_of(SweepRequest), request: Request) -> Response:
     body = await validated(SweepRequest, data)
-    axes = [body.x.spec()] + ([body.y.spec()] if body.y else [])
-    return await answer_off_loop(request, explore.sweep, body.scene.model_dump(), body.run, axes, body._sparse)
+    return await answer_off_loop(request, compute.answer_sweep, body)
 
 
 @router.post("/range-test", response_model=RangeTestAnswer, responses=ERRORS,
              summary="Smith's LR range test with suggested cyclical bounds")
 async def post_range_test(data: body_of(RangeTestRequest), request: Request) -> Response:
     body = await validated(RangeTestRequest, data)
-    return await answer_off_loop(request, explore.range_test, body.scene.model_dump(), body.run, body.min_lr,
-                                 body.max_lr, body.steps, body.mode)
+    return await answer_off_loop(request, compute.answer_range_test, body)
 
 
 @router.post("/seeds", response_model=SeedsAnswer, responses=ERRORS,
              summary="One noisy run over several seeds: mean and spread, every path")
 async def post_seeds(data: body_of(SeedsRequest), request: Request) -> Response:
     body = await validated(SeedsRequest, data)
-    return await answer_off_loop(request, explore.seed_bands, body.scene.model_dump(), body.run, body.seeds)
+    return await answer_off_loop(request, compute.answer_seeds, body)
 
 
 @router.post("/export", response_class=NotJSON, responses={**ERRORS, 200: {
@@ -320,8 +173,7 @@ async def post_seeds(data: body_of(SeedsRequest), request: Request) -> Response:
              "content": {"text/x-python": {"schema": {"type": "string"}}}}},
              summary="Export a scene as a standalone optax script")
 async def post_export(body: body_of(Scene)) -> Response:
-    from ..features.export import export_script
-
     scene = await validated(Scene, body)
-    script = await anyio.to_thread.run_sync(export_script, scene.model_dump(), limiter=COMPUTE_LIMITER)
-    return Response(script, media_type="text/x-python", headers={"Content-Disposition": 'attachment; filename="optiscape_scene.py"'})
+    script = await off_loop(compute.export_script, scene)
+    return Response(script, media_type="text/x-python",
+                    headers={"Content-Disposition": 'attachment; filename="optiscape_scene.py"'})

@@ -7,6 +7,8 @@ and each builder result compiles on its own (measured: 14 compiles instead of 12
 requests). `kernel_cache(maxsize)` is a bounded LRU cache whose builds happen under its lock, so one key gets
 one object (builders only define closures and call `jax.jit`: cheap to hold a lock over).
 
+Compiled shapes come in buckets (`bucket`), so a step count compiles only when it enters a new bucket.
+
 The other half of compiling once is in the callers: no eager `jnp` operation on a request path (each compiles
 a small XLA program of its own, again once per racing thread); constants go in as numpy arrays or are made
 inside the kernel.
@@ -52,3 +54,11 @@ def kernel_cache(maxsize: int) -> Callable[[Callable], Callable]:
         return cached
 
     return decorate
+
+
+def bucket(n: int) -> int:
+    """The compiled length for n: the next of 64, 96, 128, 192, 256, 384, ... (waste below 50%)."""
+    size = 64
+    while size < n:
+        size = size * 3 // 2 if size & (size - 1) == 0 else size // 3 * 4
+    return size
