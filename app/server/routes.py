@@ -140,32 +140,32 @@ def get_permalink(token: Annotated[str, Path(examples=[EXAMPLE_TOKEN])]) -> ORJS
     return ORJSONResponse(scene_of_token(token).model_dump())
 
 
-@router.post("/basins", response_model=BasinAnswer, responses=ERRORS,
-             summary="Basin map: where one run ends from every start of an n x n grid")
-async def post_basins(data: body_of(BasinRequest), request: Request) -> Response:
-    body = await validated(BasinRequest, data)
-    return await answer_off_loop(request, compute.answer_basins, body)
+# The explorations of one run: validated off the loop, answered by the contract (app.contract.compute).
+EXPLORATIONS = [
+    ("/basins", "post_basins", BasinRequest, BasinAnswer, compute.answer_basins,
+     "Basin map: where one run ends from every start of an n x n grid"),
+    ("/sweeps", "post_sweeps", SweepRequest, SweepAnswer, compute.answer_sweep,
+     "Sweep one or two numbers of a run (rate, schedule or optimizer parameter, start, clipping, noise)"),
+    ("/range-test", "post_range_test", RangeTestRequest, RangeTestAnswer, compute.answer_range_test,
+     "Smith's LR range test with suggested cyclical bounds"),
+    ("/seeds", "post_seeds", SeedsRequest, SeedsAnswer, compute.answer_seeds,
+     "One noisy run over several seeds: mean and spread, every path"),
+]
 
 
-@router.post("/sweeps", response_model=SweepAnswer, responses=ERRORS,
-             summary="Sweep one or two numbers of a run (rate, schedule or optimizer parameter, start, clipping, noise)")
-async def post_sweeps(data: body_of(SweepRequest), request: Request) -> Response:
-    body = await validated(SweepRequest, data)
-    return await answer_off_loop(request, compute.answer_sweep, body)
+def _exploration_route(name: str, model: type, answer) -> Any:
+    async def route(data, request: Request) -> Response:
+        body = await validated(model, data)
+        return await answer_off_loop(request, answer, body)
+
+    route.__name__ = name  # FastAPI's operation id (post_basins_api_basins_post, ...)
+    route.__annotations__ = {"data": body_of(model), "request": Request, "return": Response}
+    return route
 
 
-@router.post("/range-test", response_model=RangeTestAnswer, responses=ERRORS,
-             summary="Smith's LR range test with suggested cyclical bounds")
-async def post_range_test(data: body_of(RangeTestRequest), request: Request) -> Response:
-    body = await validated(RangeTestRequest, data)
-    return await answer_off_loop(request, compute.answer_range_test, body)
-
-
-@router.post("/seeds", response_model=SeedsAnswer, responses=ERRORS,
-             summary="One noisy run over several seeds: mean and spread, every path")
-async def post_seeds(data: body_of(SeedsRequest), request: Request) -> Response:
-    body = await validated(SeedsRequest, data)
-    return await answer_off_loop(request, compute.answer_seeds, body)
+for path, name, model, answer_model, answer, summary in EXPLORATIONS:
+    router.post(path, response_model=answer_model, responses=ERRORS, summary=summary)(
+        _exploration_route(name, model, answer))
 
 
 @router.post("/export", response_class=NotJSON, responses={**ERRORS, 200: {
