@@ -1,9 +1,9 @@
 """The answers of the HTTP API as pydantic models: the response schemas of /openapi.json.
 
 They document; they do not build. Each computed answer is a dict of numpy arrays encoded by orjson in a worker
-thread (`api.answer_off_loop`), so FastAPI never re-validates it; `tests/test_schema_fuzz.py` checks every
-answer against these schemas instead. JSON has no NaN: a non-finite number is written as null, so every float
-array that can hold one is `float | None`; "never" and "not stopped" are null too.
+thread (`app.server.off_loop.answer_off_loop`), so FastAPI never re-validates it; `tests/test_schema_fuzz.py`
+checks every answer against these schemas instead. JSON has no NaN: a non-finite number is written as null, so
+every float array that can hold one is `float | None`; "never" and "not stopped" are null too.
 
 Example:
     >>> RunResult.model_json_schema()["properties"]["status"]["enum"]
@@ -172,7 +172,7 @@ class SeedsAnswer(Answer):
 
 class ParamEntry(Answer):
     """One parameter of a landscape, optimizer, schedule or run option: what validates it and what a control
-    needs (landscapes.params.Param.describe)."""
+    needs (app.vocabulary.params.Param.describe)."""
 
     name: str
     kind: Literal[KINDS]

@@ -42,7 +42,8 @@ def stop_codes(landscape: Landscape, x, y, loss, fast: tuple | None = None, xp: 
     return xp.where(finite, xp.where(kept, OK, ESCAPED), DIVERGED)
 
 
-def first_stops(landscape: Landscape, records: Mapping[str, np.ndarray], first_step: int = 0) -> list[tuple[int | None, str]]:
+def first_stops(landscape: Landscape, records: Mapping[str, np.ndarray],
+                first_step: int = 0) -> list[tuple[int | None, str]]:
     """For each run (row) of records: (k, status) of the first iterate that stops it, or (None, "ok").
     Column j is step `first_step + j`; column 0 of step 0 (the start) never stops a run."""
     fast = (records["fast_x"], records["fast_y"]) if "fast_x" in records else None

@@ -171,7 +171,8 @@ def export_script(plan: Plan) -> str:
     return TEMPLATE.format(
         n_runs=len(runs), steps=plan.steps, landscape=plan.landscape.id, landscape_params=dict(plan.landscape_params),
         landscape_source=_landscape_source(plan.landscape).rstrip() + "\n", runs=_format_runs(runs),
-        plateau_source=module_body(plateau_module).rstrip() + "\n", step_source=module_body(step_module).rstrip() + "\n",
+        plateau_source=module_body(plateau_module).rstrip() + "\n",
+        step_source=module_body(step_module).rstrip() + "\n",
         optimizers="[\n" + optimizers + "]")
 
 

@@ -138,7 +138,7 @@ OPTIMIZERS: dict[str, Optimizer] = {o.id: o for o in ALL}
 
 
 def resolve_optimizer(optimizer_id: str, params: Mapping[str, Any]) -> dict:
-    """Defaults filled and ranges checked (raises landscapes.params.ParamErrors); lookahead's inner resolved too."""
+    """Defaults filled and ranges checked (raises app.vocabulary.params.ParamErrors); lookahead's inner resolved too."""
     values = resolve_params(OPTIMIZERS[optimizer_id].params, params, steps=None)
     if optimizer_id == "lookahead":
         inner = values["inner"]
