@@ -84,3 +84,9 @@ def test_the_documentation_table_has_every_limit_once():
     documented = {limit.value for limit in limits.TABLE} | {limit.low for limit in limits.TABLE}
     assert {name for name, value in values.items() if value not in documented} == set()
     assert "| steps per scene | 50,000 |" in table and "| mesh grid size `n` | 2 to 401 |" in table
+
+
+def test_the_architecture_doc_shows_the_table_as_made():
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    shown = text.split("<!-- limits: made by app.vocabulary.limits.markdown_table() -->\n")[1].split("\n<!-- end")[0]
+    assert shown == limits.markdown_table()

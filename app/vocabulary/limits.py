@@ -118,8 +118,8 @@ def catalog_limits() -> dict[str, int]:
 
 
 def _number(value: int | float) -> str:
-    if isinstance(value, int):
-        return f"{value:,}"
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e15):
+        return f"{int(value):,}"
     return f"{value:g}"
 
 
