@@ -29,6 +29,6 @@ bench: $(STAMP)
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/api.py
 
-# The generated parts of docs/mathematics.md, from the registries; tests/test_docs.py fails while they are stale.
+# The generated parts of docs/ (mathematics.md from the registries, api.md's limits); tests/test_docs.py fails while they are stale.
 docs: $(STAMP)
-	$(PY) -m app.mathematics_doc docs/mathematics.md
+	$(PY) -m app.contract.doc_blocks docs/mathematics.md docs/api.md

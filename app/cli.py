@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 from pydantic import ValidationError
 
-from .permalink import TokenError, decode, token_of
+from .contract.permalink import TokenError, decode, token_of
 
 EXIT_BAD_INPUT = 2
 
@@ -24,13 +24,6 @@ EXIT_BAD_INPUT = 2
 def _fail(message: str) -> int:
     print(f"optiscape: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
-
-
-def result_document(scene: dict) -> dict:
-    """What `POST /api/runs` answers: the normalised scene and every run's result."""
-    from .engine import run_scene
-
-    return {"scene": scene, "runs": [result.as_dict() for result in run_scene(scene)]}
 
 
 def to_json(document: dict) -> bytes:
@@ -56,7 +49,7 @@ class BadInput(Exception):
 
 
 def _one_line(error: ValidationError) -> str:
-    from .scene import error_lines
+    from .contract.scene import error_lines
 
     lines = error_lines(error)
     return lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")
@@ -72,18 +65,20 @@ def _read_json(path: str):
         raise BadInput(f"{path} is not valid JSON: {e}") from None
 
 
-def _load_scene(data) -> dict:
-    from .scene import normalise
+def _load_scene(data):
+    """The validated Scene of JSON data, or BadInput with its first problem."""
+    from .contract.scene import scene_of
 
     try:
-        return normalise(data)
+        return scene_of(data)
     except ValidationError as e:
         raise BadInput(_one_line(e)) from None
 
 
 def cmd_run(args) -> int:
-    scene = _load_scene(_read_json(args.scene))
-    document = result_document(scene)
+    from .contract.compute import answer_runs
+
+    document = answer_runs(_load_scene(_read_json(args.scene)))
     payload = to_json(document) if args.format == "json" else to_csv(document).encode()
     if args.out:
         Path(args.out).write_bytes(payload)
@@ -98,7 +93,7 @@ def cmd_open(args) -> int:
     except TokenError as e:
         return _fail(str(e))
     scene = _load_scene(data)
-    sys.stdout.buffer.write(orjson.dumps(scene, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.buffer.write(orjson.dumps(scene.model_dump(), option=orjson.OPT_INDENT_2) + b"\n")
     return 0
 
 
@@ -118,27 +113,21 @@ def _axis(text: str) -> dict:
 
 def cmd_explore(args) -> int:
     """basins / sweep / range-test / seeds: the same answers as the matching POST /api/... endpoints."""
-    from . import explore
-    from .scene import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+    from .contract import compute
+    from .contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
 
     body = {"scene": _read_json(args.scene), "run": args.run}
     try:
         if args.command == "basins":
-            request = BasinRequest.model_validate({**body, "n": args.n})
-            answer = explore.basin_map(request.scene.model_dump(), request.run, request.n)
+            answer = compute.answer_basins(BasinRequest.model_validate({**body, "n": args.n}))
         elif args.command == "sweep":
             axes = {"x": _axis(args.x), **({"y": _axis(args.y)} if args.y else {})}
-            request = SweepRequest.model_validate({**body, **axes})
-            specs = [request.x.spec()] + ([request.y.spec()] if request.y else [])
-            answer = explore.sweep(request.scene.model_dump(), request.run, specs, request._sparse)
+            answer = compute.answer_sweep(SweepRequest.model_validate({**body, **axes}))
         elif args.command == "range-test":
-            request = RangeTestRequest.model_validate({**body, "min_lr": args.min_lr, "max_lr": args.max_lr,
-                                                      "steps": args.steps, "mode": args.mode})
-            answer = explore.range_test(request.scene.model_dump(), request.run, request.min_lr, request.max_lr,
-                                        request.steps, request.mode)
+            answer = compute.answer_range_test(RangeTestRequest.model_validate(
+                {**body, "min_lr": args.min_lr, "max_lr": args.max_lr, "steps": args.steps, "mode": args.mode}))
         else:
-            request = SeedsRequest.model_validate({**body, "seeds": args.seeds})
-            answer = explore.seed_bands(request.scene.model_dump(), request.run, request.seeds)
+            answer = compute.answer_seeds(SeedsRequest.model_validate({**body, "seeds": args.seeds}))
     except ValidationError as e:
         return _fail(_one_line(e))
     except ValueError as e:
@@ -152,10 +141,9 @@ def cmd_explore(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export_script
+    from .contract.compute import export_script
 
-    scene = _load_scene(_read_json(args.scene))
-    script = export_script(scene)
+    script = export_script(_load_scene(_read_json(args.scene)))
     if args.out:
         Path(args.out).write_text(script)
     else:
@@ -166,7 +154,7 @@ def cmd_export(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from .main import create_app
+    from .server.factory import create_app
 
     uvicorn.run(create_app(warm=not args.no_warm_up), host=args.host, port=args.port, log_level="info")
     return 0

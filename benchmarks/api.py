@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import httpx  # noqa: E402
 
-from app.engine import run_scene  # noqa: E402
-from app.scene import normalise  # noqa: E402
+from app.contract.compute import run_scene  # noqa: E402
+from app.contract.scene import scene_of  # noqa: E402
 from server import serving  # noqa: E402
 
 
@@ -54,7 +54,7 @@ def main():
     print(f"first POST (8 x 1000) after start: empty compilation cache {cold * 1e3:.0f} ms, "
           f"filled cache {warm_cache * 1e3:.0f} ms (x{cold / warm_cache:.1f})")
 
-    normalised = normalise(body)
+    normalised = scene_of(body)
     run_scene(normalised)
     engine = []
     for _ in range(args.repeat):

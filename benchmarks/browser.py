@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import httpx  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from app.permalink import encode  # noqa: E402
+from app.contract.permalink import encode  # noqa: E402
 from browser import ARGS, CHROMIUM  # noqa: E402
 from server import serving  # noqa: E402
 

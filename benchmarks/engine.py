@@ -28,10 +28,12 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 import app  # noqa: E402,F401
-from app import kernels  # noqa: E402
-from app.engine import Plan, _chunk_inputs, run_scene  # noqa: E402
-from app.scene import normalise  # noqa: E402
-from app.schedules.table import bucket  # noqa: E402
+from app.engine import kernels  # noqa: E402
+from app.contract.compute import run_scene  # noqa: E402
+from app.contract.plans import plan_of  # noqa: E402
+from app.contract.scene import scene_of  # noqa: E402
+from app.engine.trajectories import Plan, _chunk_inputs, group_arrays, groups  # noqa: E402
+from app.vocabulary.compile_once import bucket  # noqa: E402
 
 STEPS, LR = 1000, 2e-3
 
@@ -41,8 +43,8 @@ def starts(runs: int) -> np.ndarray:
     return np.stack([rng.uniform(-1.8, 1.8, runs), rng.uniform(-0.8, 2.8, runs)], 1)
 
 
-def scene(runs: int) -> dict:
-    return normalise({"landscape": {"id": "rosenbrock"}, "steps": STEPS, "runs": [
+def scene(runs: int):
+    return scene_of({"landscape": {"id": "rosenbrock"}, "steps": STEPS, "runs": [
         {"optimizer": {"id": "adam"}, "schedule": {"id": "cosine", "params": {"lr": LR}}, "start": list(p)}
         for p in starts(runs)]})
 
@@ -122,8 +124,8 @@ def timed(fn, repeat: int) -> float:
 
 
 def kernel_only(plan: Plan):
-    (group, indices), = plan.groups.items()
-    size, starts_, inputs, seeds, stds = plan.group_arrays(indices)
+    (group, indices), = groups(plan).items()
+    size, starts_, inputs, seeds, stds = group_arrays(plan, indices)
     length = bucket(plan.steps + 1)
     lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, 0, length)
     init = kernels.init_kernel(group[0], size)
@@ -170,7 +172,7 @@ def main():
         logger.addHandler(handler)
         with jax.log_compiles():
             engine = timed(lambda: run_scene(s), args.repeat)
-            kernel = timed(kernel_only(Plan(s)), args.repeat)
+            kernel = timed(kernel_only(plan_of(s)), args.repeat)
         logger.removeHandler(handler)
         numpy_time = timed(lambda: numpy_loop(runs), max(3, args.repeat // 4))
         torch_time = timed(lambda: torch_loop(runs), 3) if have_torch else float("nan")

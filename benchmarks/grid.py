@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
-from app import explore  # noqa: E402
-from app.scene import normalise  # noqa: E402
+from app.contract import compute as explore  # noqa: E402
+from app.contract.scene import scene_of  # noqa: E402
 
 LR, MOMENTUM = 0.01, 0.9
 
@@ -51,7 +51,7 @@ def main():
     parser.add_argument("--n", type=int, default=256)
     parser.add_argument("--steps", type=int, default=500)
     args = parser.parse_args()
-    scene = normalise({"landscape": {"id": "peaks"}, "steps": args.steps, "runs": [
+    scene = scene_of({"landscape": {"id": "peaks"}, "steps": args.steps, "runs": [
         {"optimizer": {"id": "momentum", "params": {"momentum": MOMENTUM}},
          "schedule": {"id": "constant", "params": {"lr": LR}}}]})
     t = time.perf_counter()

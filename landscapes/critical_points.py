@@ -19,9 +19,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .compile_once import kernel_cache
+from app.vocabulary.compile_once import kernel_cache
 from .landscape import CriticalPoint, Landscape
-from .params import resolve_params
+from app.vocabulary.params import resolve_params
 
 GRID = 41
 NEWTON_STEPS = 60

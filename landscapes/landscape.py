@@ -21,7 +21,7 @@ from typing import Callable, Mapping
 
 import jax.numpy as jnp
 
-from .params import Param, defaults
+from app.vocabulary.params import Param, defaults
 
 Domain = tuple[tuple[float, float], tuple[float, float]]
 

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from .landscape import CriticalPoint as CP, Landscape, Start
-from .params import Param
+from app.vocabulary.params import Param
 
 
 def _safe_sqrt(r2):

@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import app  # noqa: E402,F401  (float64 on before anything else touches JAX)
-from app.scene import normalise  # noqa: E402
+from app.contract.scene import normalise  # noqa: E402
 
 
 def make_scene(landscape="rosenbrock", steps=500, runs=None, landscape_params=None, **extra) -> dict:

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.catalog import MAX_BODY_BYTES, MAX_MESH
-from app.main import create_app
-from app.permalink import MAX_TOKEN_LENGTH, encode
-from app.scene import MAX_RUNS, MAX_STEPS
+from app.server.factory import create_app
+from app.contract.permalink import encode
+from app.vocabulary.limits import MAX_BODY_BYTES, MAX_MESH_N as MAX_MESH, MAX_RUNS, MAX_STEPS, MAX_TOKEN_LENGTH
 from landscapes import LANDSCAPES
 from optimizers_and_schedules import ALL_OPTIMIZERS, ALL_SCHEDULES
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.permalink import encode
+from app.contract.permalink import encode
 from browser import ARGS, CHROMIUM
 from server import ROOT, serving
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.permalink import encode
+from app.contract.permalink import encode
 
 ROOT = Path(__file__).resolve().parents[1]
 

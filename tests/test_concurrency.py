@@ -27,9 +27,9 @@ SCRIPT = """
 import json, sys, threading
 import app
 from jax import monitoring
-from app.engine import run_scene
-from app.explore import basin_map
-from app.scene import normalise
+from app.contract.compute import run_scene
+from app.contract.compute import basin_map
+from app.contract.scene import normalise
 from landscapes import LANDSCAPES, mesh
 
 compiles = []

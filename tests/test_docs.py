@@ -1,22 +1,24 @@
-"""docs/mathematics.md current with the registries and complete; nothing in the repository pointing outside it."""
+"""docs/mathematics.md and docs/api.md current with the registries and limits, and complete; nothing in the repository pointing outside it."""
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from app import mathematics_doc
-from app.catalog import catalog
+from app.contract import doc_blocks
+from app.contract.catalog import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 MATHEMATICS = ROOT / "docs" / "mathematics.md"
+API = ROOT / "docs" / "api.md"
 SKIPPED_DIRS = {".git", ".venv", "node_modules", "__pycache__", "test-artifacts", "build", "dist"}
 
 
-def test_mathematics_doc_is_what_the_registries_say():
-    text = MATHEMATICS.read_text(encoding="utf-8")
-    assert text.count("<!-- generated: ") == len(mathematics_doc.BLOCKS)
-    assert mathematics_doc.render(text) == text, "docs/mathematics.md is stale: run `make docs`"
+def test_the_generated_docs_are_what_the_registries_and_limits_say():
+    texts = [path.read_text(encoding="utf-8") for path in (MATHEMATICS, API)]
+    assert sum(text.count("<!-- generated: ") for text in texts) == len(doc_blocks.BLOCKS)
+    for path, text in zip((MATHEMATICS, API), texts):
+        assert doc_blocks.render(text) == text, f"{path.name} is stale: run `make docs`"
 
 
 def test_a_changed_default_makes_the_checked_in_doc_stale(monkeypatch):
@@ -25,7 +27,7 @@ def test_a_changed_default_makes_the_checked_in_doc_stale(monkeypatch):
     changed = catalog()["schedules"]["step"]["params"]
     gamma = next(p for p in changed if p["name"] == "gamma")
     monkeypatch.setitem(gamma, "default", 0.25)
-    assert mathematics_doc.render(text) != text
+    assert doc_blocks.render(text) != text
 
 
 @pytest.mark.parametrize("kind", ["landscapes", "optimizers", "schedules"])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from app.engine import run_scene, stream_scene
+from app.contract.compute import run_scene, stream_scene
 from app.schedules import SCHEDULES
 from conftest import compile_log, make_scene, run
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app import explore
-from app.engine import run_scene
-from app.main import create_app
-from app.scene import normalise
+from app.contract import compute as explore
+from app.contract.compute import run_scene
+from app.server.factory import create_app
+from app.contract.scene import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 PEAKS = normalise({"landscape": {"id": "peaks"}, "steps": 300, "runs": [
@@ -115,7 +115,7 @@ def test_explore_endpoints_and_their_422s(client):
 def test_grid_kernels_shard_across_devices_with_identical_results(tmp_path):
     """Two CPU devices (XLA_FLAGS) must give the same basin map, bit for bit, as one."""
     script = (
-        "import json, sys, jax; from app.scene import normalise; from app import explore;"
+        "import json, sys, jax; from app.contract.scene import normalise; from app.contract import compute as explore;"
         "s = normalise(json.loads(sys.argv[1])); g = explore.basin_map(s, 0, 16);"
         "print(json.dumps({'devices': jax.device_count(), 'basin': g['basin'].tolist(),"
         " 'loss': [repr(v) for v in g['final_loss'].ravel()]}))")

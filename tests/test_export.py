@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from app.engine import run_scene
-from app.export import export_script
-from app.main import create_app
-from app.scene import normalise
+from app.contract.compute import run_scene
+from app.contract.compute import export_script
+from app.server.factory import create_app
+from app.contract.scene import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,3 +106,46 @@ def test_export_endpoint_and_cli(tmp_path):
     done = subprocess.run([sys.executable, "-m", "app.cli", "export", "examples/canyon.json", "--out",
                            str(tmp_path / "c.py")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "import optax" in (tmp_path / "c.py").read_text()
+
+
+def test_the_script_runs_the_engines_own_step_and_plateau():
+    """The script is made from the engine's definitions: its step and reduce-on-plateau are copied verbatim."""
+    from app.engine import step
+    from app.features.export import module_body
+    from app.optimizers import plateau
+
+    script = export_script(normalise(SCENES["canyon"]))
+    assert module_body(step) in script and module_body(plateau) in script
+    assert "def trajectory_step(" in module_body(step) and "def plateau_step(" in module_body(plateau)
+
+
+def test_every_optimizer_with_every_option_is_reproduced(tmp_path):
+    """Every optimizer (lookahead over several), each with clipping, gradient noise and reduce-on-plateau in both
+    conventions (as a run option and as the plateau schedule): the script's trajectories equal the engine's."""
+    from app.optimizers import OPTIMIZERS
+    from app.schedules import learning_rate_tables
+
+    adaptive = {"adagrad", "rmsprop", "adam", "adamw", "amsgrad", "yogi", "radam", "adabelief"}
+    runs = []
+    for i, optimizer in enumerate(o for o in OPTIMIZERS if o != "lookahead"):
+        lr = 0.3 if optimizer in adaptive else 0.02
+        runs.append({"optimizer": {"id": optimizer}, "schedule": {"id": "cosine", "params": {"lr": lr}},
+                     "clip_norm": 5.0, "noise": {"std": 0.5, "seed": i},
+                     "plateau": {"patience": 5, "factor": 0.7, "rtol": 0.02,
+                                 "convention": ("torch", "optax")[i % 2]}})
+    for inner, convention in [("sgd", "torch"), ("adam", "optax"), ("yogi", "torch")]:
+        runs.append({"optimizer": {"id": "lookahead", "params": {"inner": {"id": inner}, "sync_period": 4}},
+                     "schedule": {"id": "plateau", "params": {"lr": 0.3 if inner != "sgd" else 0.02, "patience": 5,
+                                                              "factor": 0.7, "rtol": 0.02, "convention": convention}},
+                     "clip_norm": 5.0, "noise": {"std": 0.5, "seed": 7}})
+    scene = normalise({"landscape": {"id": "booth"}, "steps": 200, "runs": [{**r, "start": [-5, -5]} for r in runs]})
+    results = run_scene(scene)
+    assert {r["optimizer"]["id"] for r in scene["runs"]} == set(OPTIMIZERS)
+    scheduled = learning_rate_tables([(r["schedule"]["id"], r["schedule"]["params"]) for r in scene["runs"]], 200)
+    cut = [bool(np.any(result.lr < rates * 0.99)) for result, rates in zip(results, scheduled)]
+    assert sum(cut) >= len(results) - 2, cut  # reduce-on-plateau did act on (nearly) every run
+    exported = exported_trajectories(scene, tmp_path)
+    for run, result, points in zip(scene["runs"], results, exported):
+        assert result.status == "ok", run["label"]
+        np.testing.assert_allclose(np.asarray(points), np.stack([result.x, result.y], 1), rtol=1e-9, atol=1e-12,
+                                   err_msg=run["label"])

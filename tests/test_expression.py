@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.engine import run_scene
-from app.expression import ExpressionError, check, parse
-from app.main import create_app
-from app.scene import normalise
+from app.contract.compute import run_scene
+from app.vocabulary.expression import ExpressionError, check, parse
+from app.server.factory import create_app
+from app.contract.scene import normalise
 from app.schedules import learning_rate_tables
 from conftest import compile_log
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import catalog
+from app.contract.catalog import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node")

@@ -5,7 +5,7 @@ import numpy as np
 import optax
 import pytest
 
-from app.engine import run_scene
+from app.contract.compute import run_scene
 from app.optimizers import OPTIMIZERS, lookahead
 from conftest import make_scene, run
 from oracle import load

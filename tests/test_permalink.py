@@ -4,8 +4,9 @@ import zlib
 
 import pytest
 
-from app.permalink import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH, TokenError, decode, encode, token_of
-from app.scene import normalise
+from app.contract.permalink import TokenError, decode, encode, token_of
+from app.vocabulary.limits import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH
+from app.contract.scene import normalise
 
 SCENE = normalise({"landscape": {"id": "peaks"}, "steps": 500,
                    "runs": [{"optimizer": {"id": "momentum"}, "schedule": {"id": "cosine", "params": {"lr": 0.01}},

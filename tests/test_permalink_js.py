@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.permalink import decode, encode
-from app.scene import normalise
+from app.contract.permalink import decode, encode
+from app.contract.scene import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node")

@@ -3,9 +3,9 @@ same engine the page uses. A preset whose claim stops holding fails the build.""
 import numpy as np
 import pytest
 
-from app.engine import run_scene
-from app.presets import FAMILIES, FIVE, PRESETS
-from app.scene import normalise
+from app.contract.compute import run_scene
+from app.features.presets import FAMILIES, FIVE, PRESETS
+from app.contract.scene import normalise
 from app.schedules import SCHEDULES
 
 G, L, S = "G", "L", "S"

@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from app import permalink
-from app.main import create_app
+from app.contract import permalink
+from app.server.factory import create_app
 from app.optimizers import OPTIMIZERS
-from app.permalink import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH, TokenError, decode, encode
-from app.scene import MAX_STEPS, normalise
+from app.contract.permalink import TokenError, decode, encode
+from app.contract.scene import normalise
+from app.vocabulary.limits import MAX_SCENE_BYTES, MAX_STEPS, MAX_TOKEN_LENGTH
 from app.schedules import SCHEDULES
 from landscapes import LANDSCAPES
 

@@ -2,7 +2,8 @@
 import pytest
 from pydantic import ValidationError
 
-from app.scene import LIMITS, MAX_RUN_STEPS, MAX_STEPS, error_lines, normalise
+from app.contract.scene import error_lines, normalise
+from app.vocabulary.limits import LIMITS, MAX_RUN_STEPS, MAX_STEPS
 
 
 def errors_of(data) -> dict:

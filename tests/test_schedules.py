@@ -3,11 +3,11 @@ import numpy as np
 import optax
 import pytest
 
-from app.engine import run_scene
+from app.contract.compute import run_scene
 from app.schedules import SCHEDULES, learning_rate_tables
-from app.schedules.table import bucket
+from app.vocabulary.compile_once import bucket
 from conftest import make_scene, run
-from landscapes.params import resolve_params
+from app.vocabulary.params import resolve_params
 from oracle import load, schedule_case
 
 ORACLE = load("schedules.json")
@@ -24,7 +24,7 @@ def table(schedule_id, params, steps):
 def test_schedule_matches_reference_oracle(key):
     schedule_id, params, steps = schedule_case(key, ORACLE[key])
     if schedule_id == "sequence":
-        from app.scene import normalise
+        from app.contract.scene import normalise
         params = normalise({"landscape": {"id": "booth"}, "steps": steps,
                             "runs": [{"schedule": {"id": "sequence", "params": params}}]})["runs"][0]["schedule"]["params"]
     lr = table(schedule_id, params, steps)
@@ -97,7 +97,7 @@ def test_noisy_linear_cosine_is_seeded_and_matches_the_oracle_statistics():
 @pytest.mark.parametrize("convention", ["torch", "optax"])
 def test_plateau_matches_torch_oracle_and_optax_cross_check(key, convention):
     import jax.numpy as jnp
-    from app import plateau
+    from app.optimizers import plateau
 
     entry = ORACLE[key]
     values = entry["values"] if convention == "torch" else next(iter(entry["cross_check"].values()))["values"]

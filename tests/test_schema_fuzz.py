@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.transport import Response
 
-from app.main import create_app
-from app.permalink import encode
+from app.server.factory import create_app
+from app.contract.permalink import encode
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(warm=False))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from landscapes.params import Param, T_fraction, param_fraction
+from ..vocabulary.params import Param, T_fraction, param_fraction
 
 
 @dataclass(frozen=True, eq=False)

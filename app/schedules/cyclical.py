@@ -14,7 +14,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import optax
 
-from landscapes.params import Derived, Param
+from ..vocabulary.params import Derived, Param
 
 from .base import Schedule, base_below_max, base_max_params, lr_param, steps_param
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 import jax.numpy as jnp
 import optax
 
-from landscapes.params import Derived, Param, param_fraction
-
+from ..vocabulary.limits import MAX_LIST_LENGTH
+from ..vocabulary.params import Derived, Param, param_fraction
 from .base import Schedule, lr_param, steps_param
-
-MAX_MILESTONES = 16
 
 
 def constant(k, p, T):
@@ -94,11 +92,11 @@ SCHEDULES = (
         (lr_param(),
          Param("milestones", "steps t_i at which the rate is multiplied (strictly increasing, inside (0, T))",
                Derived("[T/2, 3T/4]", lambda T, p: [0.5 * T, 0.75 * T]), kind="int_list", min=0, max="T",
-               min_exclusive=True, max_exclusive=True, max_length=MAX_MILESTONES, unit="steps"),
+               min_exclusive=True, max_exclusive=True, max_length=MAX_LIST_LENGTH, unit="steps"),
          Param("gamma", "factor applied at every milestone (when `factors` is null)", 0.1, min=0, max=1,
                min_exclusive=True),
          Param("factors", "one factor per milestone (the survey's α_i); null: γ at every milestone", None,
-               kind="float_list", min=0, max=10, nullable=True, max_length=MAX_MILESTONES)),
+               kind="float_list", min=0, max=10, nullable=True, max_length=MAX_LIST_LENGTH)),
         multistep,
         optax_fn=lambda v, T: optax.piecewise_constant_schedule(
             v["lr"], {int(t): (v["factors"][i] if v["factors"] else v["gamma"]) for i, t in enumerate(v["milestones"])}),

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from landscapes.params import Derived, Param, param_fraction
+from ..vocabulary.params import Derived, Param, param_fraction
 
 from .base import Schedule, lr_param, steps_param
 

@@ -19,10 +19,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from landscapes.compile_once import kernel_cache
-from landscapes.params import Param
+from ..vocabulary.compile_once import bucket, kernel_cache
+from ..vocabulary.params import Param
 
-from . import SCHEDULES
+from .registry import SCHEDULES
+from .typed import rates as typed_rates
 
 ORDER = tuple(s for s in SCHEDULES.values() if s.fn is not None)  # expression and sequence are apart
 INDEX = {s.id: i for i, s in enumerate(ORDER)}
@@ -87,21 +88,11 @@ def _table_kernel(length: int):
 MIN_ROWS = 16  # sequences add rows: a few more must not compile a new table kernel
 
 
-def bucket(n: int) -> int:
-    """The compiled length for n: the next of 64, 96, 128, 192, 256, 384, ... (waste below 50%)."""
-    size = 64
-    while size < n:
-        size = size * 3 // 2 if size & (size - 1) == 0 else size // 3 * 4
-    return size
-
-
 @kernel_cache(maxsize=64)
 def _expression_kernel(f: str, length: int):
-    from ..custom import schedule_values
-
     def rows(lr, duration):
         k = jnp.arange(length, dtype=jnp.float64)
-        return jax.vmap(lambda lr_i, duration_i: schedule_values(f, k, duration_i, lr_i))(lr, duration)
+        return jax.vmap(lambda lr_i, duration_i: typed_rates(f, k, duration_i, lr_i))(lr, duration)
 
     return jax.jit(rows)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import optax
 
-from landscapes.params import Param
+from ..vocabulary.params import Param
 
 from .base import Schedule, lr_param, steps_param
 

@@ -1,0 +1,86 @@
+"""The Python API: a scene or a request in, its answer out. Each is validated and resolved once (a dict here, or a
+model the caller validated: the server validates off the event loop, then calls the `answer_*` functions), turned
+into the engine's plan (`plans.plan_of`) and computed by the engine and the features.
+
+Example:
+    >>> runs = run_scene({"landscape": {"id": "booth"}, "steps": 2, "runs": [{"start": [0.0, 0.0]}]})
+    >>> [round(float(v), 4) for v in runs[0].x], runs[0].status
+    ([0.0, 0.34, 0.6156], 'ok')
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from ..engine.trajectories import CHUNK_STEPS, Trajectory, run_plan, stream_plan
+from ..features.basins import basin_map as basin_map_of
+from ..features.export import export_script as script_of
+from ..features.range_test import range_test as range_test_of
+from ..features.seeds import seed_bands as seed_bands_of
+from ..features.sweeps import sweep as sweep_of
+from .plans import plan_of
+from .requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+from .scene import Scene, scene_of
+
+
+# ---- answers of validated models ----
+
+def answer_runs(scene: Scene) -> dict:
+    """What `POST /api/runs` answers: the normalised scene and every run's result."""
+    return {"scene": scene.model_dump(), "runs": [result.as_dict() for result in run_plan(plan_of(scene))]}
+
+
+def answer_basins(request: BasinRequest) -> dict:
+    return basin_map_of(plan_of(request.scene), request.run, request.n)
+
+
+def answer_sweep(request: SweepRequest) -> dict:
+    return sweep_of(plan_of(request.swept_scene), request.run, request.axes(), request.schedules_at_length())
+
+
+def answer_range_test(request: RangeTestRequest) -> dict:
+    return range_test_of(plan_of(request.test_scene), request.min_lr)
+
+
+def answer_seeds(request: SeedsRequest) -> dict:
+    return seed_bands_of(plan_of(request.seeds_scene))
+
+
+# ---- the same from plain data (a scene of any version, or a validated Scene) ----
+
+def run_scene(scene: Mapping[str, Any] | Scene) -> list[Trajectory]:
+    """Every run of a scene, in scene order."""
+    return run_plan(plan_of(scene_of(scene)))
+
+
+def stream_scene(scene: Mapping[str, Any] | Scene, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
+    """The events of a stream of a scene's runs (`app.engine.trajectories.stream_plan`). Nothing is resolved or
+    computed before the first event is asked for (the server asks in a worker thread)."""
+    yield from stream_plan(plan_of(scene_of(scene)), chunk_steps)
+
+
+def export_script(scene: Mapping[str, Any] | Scene) -> str:
+    """A standalone script (jax + optax) reproducing every run of a scene."""
+    return script_of(plan_of(scene_of(scene)))
+
+
+def basin_map(scene: Mapping[str, Any] | Scene, run: int, n: int) -> dict:
+    return answer_basins(BasinRequest.model_validate({"scene": scene, "run": run, "n": n}))
+
+
+def sweep(scene: Mapping[str, Any] | Scene, run: int, axes: list[Mapping[str, Any]],
+          sparse: Mapping[str, Any] | None = None) -> dict:
+    """Run `run` over the grid of one or two `axes` ({param, values, from, to, n, scale}); on a steps axis each
+    length fills the defaults of `sparse` (the scene as written), when given, at that length."""
+    names = ("x", "y")[:len(axes)]
+    data = {"scene": sparse if sparse is not None else scene, "run": run, **dict(zip(names, axes))}
+    return answer_sweep(SweepRequest.model_validate(data))
+
+
+def range_test(scene: Mapping[str, Any] | Scene, run: int, min_lr: float, max_lr: float, steps: int,
+               mode: str) -> dict:
+    return answer_range_test(RangeTestRequest.model_validate({"scene": scene, "run": run, "min_lr": min_lr,
+                                                               "max_lr": max_lr, "steps": steps, "mode": mode}))
+
+
+def seed_bands(scene: Mapping[str, Any] | Scene, run: int, seeds: int) -> dict:
+    return answer_seeds(SeedsRequest.model_validate({"scene": scene, "run": run, "seeds": seeds}))

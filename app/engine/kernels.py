@@ -1,0 +1,127 @@
+"""The compiled run kernel: every step of every run of a group, recorded, as a pure function of arrays.
+
+One kernel per (landscape, optimizer ids) and shape (chunk length, run bucket); everything else (learning rates,
+hyperparameters, starts, clipping, noise, plateau options, landscape parameters) arrives as float64 arrays, so a
+new number never recompiles. `init` builds the carried state; `advance` runs `length` steps of every run
+(`lax.scan` over `app.engine.step.trajectory_step`, vectorised over runs) and returns the new state and per-step
+records. A whole run is one `advance` over its step bucket; a stream is several `advance` calls over the same
+state, which gives the same numbers bit for bit. Each kernel is built for exactly one shape, which its scan and
+vmap assert, so one cache entry is one compiled program and the cache's size bounds them.
+
+Per step k the records hold x_k, y_k, loss_k = f(θ_k), ‖∇f‖ (before noise and clipping), the rate used and
+‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights). After the loop the chunk also returns its `tail`: the iterate
+that starts the next chunk and its loss. The loop does nothing else: where a run stops is read off the records
+afterwards (`app.engine.stop.first_stops`). XLA:CPU pays per operation in a loop body, so every check kept out of
+the loop is time saved for every run and step. Plateau's state machine costs about 40% more per step; the kernel
+holds the loop twice, with and without it, and a group's `use_plateau` flag picks one at run time (one
+`lax.cond` per chunk, not per step), so choosing the plateau schedule compiles nothing either.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from landscapes import Landscape
+
+from ..optimizers import transformation
+from ..optimizers.plateau import PlateauOptions
+from ..vocabulary.compile_once import bucket, kernel_cache
+from .step import State, StepOptions, gradient_noise, norm2, start_state, trajectory_step
+
+UNROLL = 4  # steps per loop iteration: measured fastest on this 2-core CPU (1: 2.4 ms, 4: 0.9 ms per 1024 steps)
+
+
+class RunInputs(NamedTuple):
+    """The per-run constants of a kernel call (each leaf has a leading run axis)."""
+
+    hyper: dict  # flat optimizer hyperparameters
+    clip: Any  # +inf: no clipping
+    noise_std: Any
+    plateau: PlateauOptions  # read only by the loop with plateau
+
+    def step_options(self) -> StepOptions:
+        return StepOptions(self.clip, self.noise_std, self.plateau)
+
+
+KERNEL_CACHE = 128  # compiled kernels kept (each a few MB at most): bounded whatever requests come
+
+
+@kernel_cache(maxsize=KERNEL_CACHE)
+def init_kernel(key: tuple, runs: int):
+    """Jitted: (starts (runs, 2), hyper) -> the state at θ_0 of every run."""
+    lookahead = key[0] == "lookahead"
+
+    def one(start, hyper):
+        return start_state(lambda rate: transformation(key, hyper, rate), lookahead, start)
+
+    return jax.jit(lambda starts, hyper: jax.vmap(one, axis_size=runs)(starts, hyper))
+
+
+@kernel_cache(maxsize=KERNEL_CACHE)
+def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int):
+    """The jitted chunk function of one kernel group; see the module docstring.
+
+    `use_plateau` (a bool array) picks the loop with the plateau state machine. Returns (state, records, tail):
+    records (runs, length) per field, tail (runs,) per field."""
+    lookahead = key[0] == "lookahead"
+    names = tuple(p.name for p in landscape.params)
+
+    def run_chunk(with_plateau: bool, landscape_values, state: State, inputs: RunInputs, lr, noise):
+        q = dict(zip(names, landscape_values))
+        f = lambda p: landscape.fn(p, q)
+        optimizer = lambda rate: transformation(key, inputs.hyper, rate)
+        options = inputs.step_options()
+
+        def step(state: State, per_step):
+            lr_k, xi_k = per_step
+            state, seen = trajectory_step(f, optimizer, lookahead, with_plateau, state, options, lr_k, xi_k)
+            shown = state.params.slow if lookahead else state.params
+            record = {"x": seen.point[0], "y": seen.point[1], "loss": seen.loss, "grad_norm": norm2(seen.gradient),
+                      "step_norm": norm2(shown - seen.point), "lr": seen.rate}
+            if lookahead:
+                record["fast_x"], record["fast_y"] = seen.grad_point[0], seen.grad_point[1]
+            return state, record
+
+        state, records = jax.lax.scan(step, state, (lr, noise), length=length, unroll=UNROLL)
+        point = state.params.slow if lookahead else state.params
+        tail = {"x": point[0], "y": point[1], "loss": f(point)}
+        if lookahead:
+            tail["fast_x"], tail["fast_y"] = state.params.fast[0], state.params.fast[1]
+        return state, records, tail
+
+    def chunk(landscape_values, state, inputs, lr, noise, use_plateau):
+        def branch(with_plateau):
+            return lambda: jax.vmap(lambda *args: run_chunk(with_plateau, landscape_values, *args), axis_size=runs)(
+                state, inputs, lr, noise)
+
+        return jax.lax.cond(use_plateau, branch(True), branch(False))
+
+    return jax.jit(chunk)
+
+
+@kernel_cache(maxsize=32)
+def noise_kernel(length: int):
+    """ξ_k for k = offset .. offset+length−1 of one run (`gradient_noise`), shape (length, 2).
+
+    One run at a time, so it compiles once per step bucket, whatever the number of runs."""
+
+    def one(seed, offset):
+        steps = offset + jnp.arange(length, dtype=jnp.uint32)
+        return jax.vmap(lambda k: gradient_noise(seed, k))(steps)
+
+    return jax.jit(one)
+
+
+def noise_table(seed: int, steps: int) -> np.ndarray:
+    """ξ_0 .. ξ_{steps−1} of one run, (steps, 2), computed by the same kernel as a run's chunks."""
+    return np.asarray(noise_kernel(bucket(steps))(np.uint32(seed), np.uint32(0)))[:steps]
+
+
+@lru_cache(maxsize=64)
+def zero_noise(runs: int, length: int):
+    """The noise input of a group where no run is noisy, kept on the device."""
+    return jax.device_put(np.zeros((runs, length, 2)))  # a transfer; jnp.zeros would be an eager compile

@@ -1,0 +1,98 @@
+"""One trajectory step: the gradient, noise, clipping, reduce-on-plateau and the optimizer's update. Pure jnp,
+state in and state out; the run kernel, the grid kernel and the exported script all take their steps here.
+
+Per step k of one run (θ_k the iterate shown; for lookahead the slow weights, with gradients at the fast ones):
+
+    loss_k, g = f(θ_k), ∇f(θ_k)                      (lookahead: g and the plateau's metric at the fast weights)
+    g̃ = clip_by_global_norm(g + std·ξ_k, c)           ξ_k = gradient_noise(seed, k); c = +inf: no clipping
+    s_k = plateau scale from the metric              (1 without plateau)
+    θ_{k+1} = θ_k + optax update with η = lr_k·s_k
+
+The optimizer is built at every step with that step's rate (`optimizer(rate)`): its state does not depend on the
+rate, and optax applies −η at the end exactly as `optax.adam(η)` would.
+
+Example:
+    >>> import jax.numpy as jnp, optax
+    >>> f = lambda p: p[0] ** 2 + 3 * p[1] ** 2
+    >>> options = StepOptions(clip=jnp.inf, noise_std=0.0, plateau=None)
+    >>> state = start_state(optax.sgd, False, jnp.array([1.0, 1.0]))
+    >>> state, seen = trajectory_step(f, optax.sgd, False, False, state, options, 0.1, jnp.zeros(2))
+    >>> [round(float(v), 4) for v in state.params], float(seen.loss), float(seen.rate)
+    ([0.8, 0.4], 4.0, 0.1)
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from ..optimizers.plateau import PlateauOptions, PlateauState, initial_state, plateau_step
+
+
+class State(NamedTuple):
+    """What one run carries from step to step."""
+
+    params: Any  # the iterate (optax.LookaheadParams for lookahead)
+    opt_state: Any
+    plateau: PlateauState
+
+
+class StepOptions(NamedTuple):
+    """A run's per-step options (arrays: new values recompile nothing)."""
+
+    clip: Any  # the clipping norm c; +inf: no clipping
+    noise_std: Any
+    plateau: PlateauOptions | None  # read only by a step taken with plateau
+
+
+class Seen(NamedTuple):
+    """What one step saw at θ_k, before its update."""
+
+    point: Any  # θ_k, the iterate shown
+    grad_point: Any  # where the gradient was taken (the fast weights for lookahead)
+    loss: Any  # f(θ_k)
+    gradient: Any  # ∇f at grad_point, before noise and clipping
+    rate: Any  # η = lr_k·s_k, the rate this update used
+
+
+def norm2(v):
+    """‖v‖ of a 2-vector, written out (a reduction is one more kernel launch per step on XLA:CPU)."""
+    return jnp.sqrt(v[0] * v[0] + v[1] * v[1])
+
+
+def clip_by_norm(g, max_norm):
+    """optax.clip_by_global_norm for one 2-vector, the same arithmetic: g if ‖g‖ < c else (g/‖g‖)·c."""
+    g_norm = norm2(g)
+    return jnp.where(g_norm < max_norm, g, (g / g_norm) * max_norm)
+
+
+def gradient_noise(seed, k):
+    """ξ_k ~ N(0, I) in 2D for step k of the run seeded `seed`: normal(fold_in(key(seed), k))."""
+    return jax.random.normal(jax.random.fold_in(jax.random.key(seed), k), (2,), dtype=jnp.float64)
+
+
+def start_state(optimizer: Callable[[Any], optax.GradientTransformation], lookahead: bool, start) -> State:
+    """The state at θ_0 = `start` (lookahead: slow and fast weights both at the start)."""
+    params = optax.LookaheadParams.init_synced(start) if lookahead else start
+    return State(params, optimizer(1.0).init(params), initial_state())
+
+
+def trajectory_step(f: Callable, optimizer: Callable[[Any], optax.GradientTransformation], lookahead: bool,
+                    with_plateau: bool, state: State, options: StepOptions, lr_k, xi_k) -> tuple[State, Seen]:
+    """Step k of one run: the new state and what the step saw. `optimizer(rate)` builds the transformation;
+    `lookahead` and `with_plateau` are static (each compiles its own loop)."""
+    point = state.params.slow if lookahead else state.params
+    grad_point = state.params.fast if lookahead else point
+    loss_g, g = jax.value_and_grad(f)(grad_point)
+    clipped = clip_by_norm(g + options.noise_std * xi_k, options.clip)
+    if with_plateau:
+        plateau_state, scale = plateau_step(state.plateau, loss_g, options.plateau, lr_k)
+        rate = lr_k * scale
+    else:
+        plateau_state, rate = state.plateau, lr_k
+    updates, opt_state = optimizer(rate).update(clipped, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    loss = f(point) if lookahead else loss_g
+    return State(params, opt_state, plateau_state), Seen(point, grad_point, loss, g, rate)

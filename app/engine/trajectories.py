@@ -1,0 +1,223 @@
+"""A plan in, trajectories out: one call computes every run of a resolved plan, whole or in chunks.
+
+The plan (`app.engine.plan.Plan`) comes resolved from the contract layer; this module knows nothing of HTTP,
+pydantic or parsing. Steps:
+
+1. The learning-rate table (runs x steps) was computed once from the schedules, outside the trajectory loop; the
+   kernels consume exactly that table, times the plateau scale where there is one, and the result reports the
+   rate each update used.
+2. Runs are grouped by compiled kernel (optimizer ids, plateau or not); each group is one `init` and one or more
+   `advance` calls over arrays padded to a step bucket and a run bucket.
+3. Records are cut where each run stopped (`app.engine.stop`) and summarised.
+
+Example:
+    >>> import numpy as np
+    >>> from landscapes import LANDSCAPES
+    >>> from app.engine.plan import Plan, RunPlan
+    >>> run = RunPlan(label="SGD", optimizer_id="sgd", optimizer_params={}, schedule_id="constant",
+    ...               schedule_params={"lr": 0.1}, start=(1.0, 1.0))
+    >>> quadratic = LANDSCAPES["quadratic"]
+    >>> plan = Plan(quadratic, {"kappa": 10.0, "theta": 0.0}, quadratic.minima(), steps=3, tolerance=1e-3,
+    ...             learning_rates=np.full((1, 3), 0.1), runs=(run,))
+    >>> result = run_plan(plan)[0]
+    >>> [round(float(v), 4) for v in result.x], result.status
+    ([1.0, 0.9, 0.81, 0.729], 'ok')
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+from ..optimizers.plateau import PlateauOptions
+from ..vocabulary.compile_once import bucket
+from . import kernels
+from .plan import Plan, RunPlan
+from .stop import first_stops
+from .summary import summarise
+
+RECORD_FIELDS = ("x", "y", "loss", "lr", "grad_norm", "step_norm")
+CHUNK_STEPS = 2048  # steps per streamed chunk
+# A single run compiles to scalar code whose rounding (FMA contraction) differs in the last bit from the
+# vectorised code of 2 or more runs; with at least 2 lanes a run has the same numbers in any company.
+MIN_RUN_BUCKET = 2
+
+
+@dataclass
+class Trajectory:
+    """One computed run: arrays indexed by step, cut where it stopped (the contract's run result)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    grad_norm: np.ndarray
+    step_norm: np.ndarray
+    status: str = "ok"
+    stopped_at: int | None = None
+    summary: dict = field(default_factory=dict)
+    fast_x: np.ndarray | None = None
+    fast_y: np.ndarray | None = None
+
+    def as_dict(self) -> dict:
+        """The contract's run result (numpy arrays; orjson writes them with OPT_SERIALIZE_NUMPY)."""
+        out = {name: getattr(self, name) for name in RECORD_FIELDS}
+        if self.fast_x is not None:
+            out["fast_x"], out["fast_y"] = self.fast_x, self.fast_y
+        out.update(status=self.status, stopped_at=self.stopped_at, summary=self.summary)
+        return out
+
+
+class GroupArrays(NamedTuple):
+    """The padded per-run arrays of one kernel group."""
+
+    size: int  # the run bucket
+    starts: np.ndarray  # (size, 2)
+    inputs: kernels.RunInputs
+    seeds: np.ndarray  # (size,) uint32
+    stds: np.ndarray  # (size,)
+
+
+def groups(plan: Plan) -> dict[tuple, list[int]]:
+    """(optimizer ids, plateau on) -> run indices. Runs with and without plateau share a compiled kernel but not a
+    group: a run without plateau always takes the loop without it, whoever else is in the scene."""
+    out: dict[tuple, list[int]] = {}
+    for i, run in enumerate(plan.runs):
+        out.setdefault((run.kernel_key, run.plateau is not None), []).append(i)
+    return out
+
+
+def group_arrays(plan: Plan, indices: list[int]) -> GroupArrays:
+    """Padded per-run arrays of one group (padding repeats its first run)."""
+    runs = [plan.runs[i] for i in indices]
+    size = max(MIN_RUN_BUCKET, 1 << max(0, (len(runs) - 1).bit_length()))
+    padded = runs + [runs[0]] * (size - len(runs))
+    hyper_rows = [r.hyperparameters for r in padded]
+    hyper = {name: np.asarray([row[name] for row in hyper_rows], np.float64) for name in hyper_rows[0]}
+    inputs = kernels.RunInputs(
+        hyper=hyper,
+        clip=np.asarray([math.inf if r.clip_norm is None else r.clip_norm for r in padded], np.float64),
+        noise_std=np.asarray([r.noise_std for r in padded], np.float64),
+        plateau=_plateau_arrays(padded),
+    )
+    starts = np.asarray([r.start for r in padded], np.float64)
+    seeds = np.asarray([r.noise_seed for r in padded], np.uint32)
+    stds = np.asarray([r.noise_std for r in padded])
+    return GroupArrays(size, starts, inputs, seeds, stds)
+
+
+def _plateau_arrays(runs: list[RunPlan]) -> PlateauOptions:
+    if runs[0].plateau is None:  # a group without plateau: its loop never reads them
+        return PlateauOptions(*(np.zeros(len(runs)) for _ in PlateauOptions._fields))
+    columns = {name: [] for name in PlateauOptions._fields}
+    for run in runs:
+        for name in columns:
+            value = (run.plateau["convention"] == "torch") if name == "torch" else run.plateau[name]
+            columns[name].append(float(value))
+    return PlateauOptions(**{name: np.asarray(v, np.float64) for name, v in columns.items()})
+
+
+def _chunk_inputs(plan: Plan, indices: list[int], size: int, seeds, stds, start: int, length: int):
+    """The LR and noise slices of steps [start, start + length) for one group, padded with zeros."""
+    lr = np.zeros((size, length))
+    stop = min(start + length, plan.steps)
+    if stop > start:
+        lr[:len(indices), :stop - start] = plan.learning_rates[indices, start:stop]
+    if np.any(stds > 0):
+        noise = np.zeros((size, length, 2))
+        for row in np.flatnonzero(stds > 0):
+            noise[row] = kernels.noise_kernel(length)(seeds[row], np.uint32(start))
+    else:
+        noise = kernels.zero_noise(size, length)
+    return lr, noise
+
+
+def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int | None):
+    """Yield (start, records, tail) per chunk of one group: numpy arrays (runs, length) and (runs,)."""
+    key, with_plateau = group
+    size, starts, inputs, seeds, stds = group_arrays(plan, indices)
+    total = plan.steps + 1  # records 0..N: the last one only reports θ_N
+    length = chunk_steps or bucket(total)
+    carry = kernels.init_kernel(key, size)(starts, inputs.hyper)
+    advance = kernels.advance_kernel(plan.landscape, key, length, size)
+    use_plateau = np.asarray(with_plateau)
+    for start in range(0, total, length):
+        lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, start, length)
+        carry, records, tail = advance(plan.landscape_values, carry, inputs, lr, noise, use_plateau)
+        records = {name: np.asarray(value) for name, value in records.items()}
+        yield start, records, {name: np.asarray(value) for name, value in tail.items()}
+
+
+def _row(arrays: dict, row: int) -> dict:
+    return {name: values[row] for name, values in arrays.items()}
+
+
+def run_plan(plan: Plan) -> list[Trajectory]:
+    """Every run of a plan, in scene order."""
+    results: list[Trajectory | None] = [None] * len(plan.runs)
+    for group, indices in groups(plan).items():
+        (_, records, _), = _group_chunks(plan, group, indices, None)
+        records = {name: values[:len(indices), :plan.steps + 1] for name, values in records.items()}
+        for row, (index, stop) in enumerate(zip(indices, first_stops(plan.landscape, records))):
+            results[index] = _result(plan, _row(records, row), stop)
+    return results
+
+
+def _result(plan: Plan, records: dict, stop: tuple[int | None, str]) -> Trajectory:
+    """Cut the records of one run (steps 0..N) where it stopped, and summarise."""
+    stopped_at, status = stop
+    iterates = plan.steps + 1 if stopped_at is None else stopped_at
+    fields = {name: records[name][:iterates] for name in ("x", "y", "loss")}
+    fields.update({name: records[name][:iterates - 1] for name in ("lr", "grad_norm", "step_norm")})
+    result = Trajectory(**fields, status=status, stopped_at=stopped_at)
+    if "fast_x" in records:
+        result.fast_x, result.fast_y = records["fast_x"][:iterates], records["fast_y"][:iterates]
+    result.summary = summarise(plan.minima, plan.target, result.x, result.y, result.loss, plan.tolerance)
+    return result
+
+
+ITERATE_FIELDS = ("x", "y", "loss", "fast_x", "fast_y")
+
+
+def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
+    """Events for a stream: {"event": "chunk", "run", "start_step", arrays...} as slices are computed, then one
+    {"event": "done", "runs": [{status, stopped_at, summary}]}. The numbers equal `run_plan`'s bit for bit.
+
+    A chunk holds the iterates start_step.. (x, y, loss) and the updates that start at them (lr, grad_norm,
+    step_norm); a run's chunks end where it stopped, so the last update of a stopped run is not sent.
+    """
+    finals: dict[int, Trajectory] = {}
+    for group, indices in groups(plan).items():
+        collected = {i: [] for i in indices}
+        ended = set()
+        for start, records, tail in _group_chunks(plan, group, indices, chunk_steps):
+            length = records["x"].shape[1]
+            count = min(length, plan.steps + 1 - start)  # iterates of this chunk within 0..N
+            # a stop inside this chunk, or at the first iterate of the next one (the tail)
+            probe = {name: np.concatenate([values[:len(indices), :count], tail[name][:len(indices), None]], axis=1)
+                     if name in tail else values[:len(indices), :count] for name, values in records.items()}
+            if start + count > plan.steps:  # the last chunk: there is no next iterate
+                probe = {name: values[:, :count] for name, values in probe.items()}
+            for row, (index, (stop, _)) in enumerate(zip(indices, first_stops(plan.landscape, probe, start))):
+                if index in ended:
+                    continue
+                piece = {name: values[row, :count] for name, values in records.items()}
+                collected[index].append(piece)
+                iterates = count if stop is None else min(count, stop - start)
+                updates = min(iterates, plan.steps - start) if stop is None or stop > start + count \
+                    else iterates - 1
+                if stop is not None and stop <= start + count:
+                    ended.add(index)
+                if iterates <= 0:
+                    continue
+                event = {"event": "chunk", "run": index, "start_step": start}
+                for name, values in piece.items():
+                    event[name] = values[:iterates] if name in ITERATE_FIELDS else values[:max(0, updates)]
+                yield event
+        for index in indices:
+            merged = {name: np.concatenate([p[name] for p in collected[index]])[None] for name in collected[index][0]}
+            finals[index] = _result(plan, _row(merged, 0), first_stops(plan.landscape, merged)[0])
+    yield {"event": "done", "runs": [{"status": finals[i].status, "stopped_at": finals[i].stopped_at,
+                                      "summary": finals[i].summary} for i in range(len(plan.runs))]}

@@ -1,0 +1,1 @@
+"""Features built on the engine: basin maps, sweeps, the LR range test, seed bands, export, presets."""

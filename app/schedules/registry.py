@@ -1,0 +1,13 @@
+"""Every learning-rate schedule of SPEC section 1, keyed by the ids the URL and JSON use.
+
+Example:
+    >>> SCHEDULES["cosine"].family, SCHEDULES["sequence"].family, SCHEDULES["expression"].family
+    ('smooth', 'composition', 'custom')
+"""
+from . import cyclical, piecewise, sequence, smooth, typed, warmup
+from .base import Schedule
+
+SCHEDULES: dict[str, Schedule] = {
+    s.id: s for s in piecewise.SCHEDULES + smooth.SCHEDULES + cyclical.SCHEDULES + warmup.SCHEDULES
+    + (sequence.SCHEDULE, typed.SCHEDULE)
+}

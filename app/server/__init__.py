@@ -1,0 +1,1 @@
+"""The HTTP server: the app factory, routes, middleware, warm-up and runtime settings."""

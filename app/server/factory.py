@@ -1,0 +1,92 @@
+"""The app factory: API routes, the frontend, plotly.min.js from the installed plotly package, the API docs
+(/docs) with Swagger UI from the installed fastapi-offline package, JIT warm-up.
+
+`create_app()` turns on JAX's persistent compilation cache and limits malloc's arenas (`runtime`), then starts
+answering at once while a background thread compiles the common kernels (`warm_up`). Malformed JSON is a 400, a
+body over MAX_BODY_BYTES a 413 (`middleware`), a bad field a 422.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import fastapi_offline
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from ..contract.answers import HealthAnswer
+from ..vocabulary.limits import MAX_BODY_BYTES
+from . import long_lived
+from .loop_lag import LoopLag
+from .middleware import BodyLimit, SecurityHeaders
+from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
+from .routes import router
+from .runtime import enable_compilation_cache, limit_malloc_arenas
+from .warm_up import WARM_UP, warm_up
+
+FRONTEND = Path(os.environ.get("OPTISCAPE_FRONTEND", Path(__file__).resolve().parents[2] / "frontend"))
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# Swagger UI, served, never from a CDN. No ReDoc: its footer loads a logo from its CDN and its search needs a
+# blob: worker, both outside the Content-Security-Policy.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+
+def create_app(warm: bool = True) -> FastAPI:
+    enable_compilation_cache()
+    limit_malloc_arenas()
+    long_lived.watch_traces()
+
+    loop_lag = LoopLag()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:
+            threading.Thread(target=warm_up, name="jit-warm-up", daemon=True).start()
+        watcher = asyncio.create_task(loop_lag.watch())
+        yield
+        watcher.cancel()
+
+    app = FastAPI(title="Optiscape", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Optimizers and learning-rate schedules on 2D surfaces, computed with JAX/optax in "
+                  "float64. The scene format, the permalink token and every limit are in the catalog and docs/api.md.")
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError):
+        errors = error.errors()
+        status = 400 if any(e.get("type") == "json_invalid" for e in errors) else 422
+        return JSONResponse({"detail": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                                        for e in errors]}, status_code=status)
+
+    app.include_router(router)
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js():
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/api/health", response_model=HealthAnswer, summary="Liveness, whether the JIT warm-up has finished, and the event loop's lag")
+    def health():
+        return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"],
+                "loop_lag": loop_lag.report()}
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui():
+        return FileResponse(FRONTEND / "docs" / "swagger.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(FRONTEND / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=FRONTEND), name="static")
+    app.mount("/vendor/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeaders)
+    return app
