@@ -150,6 +150,14 @@ class SeedsAnswer(Answer):
     paths: list[SeedPath]
 
 
+class Slider(Answer):
+    """The span of a control's slider (the field beside it takes any valid value)."""
+
+    min: float | Literal["T"]
+    max: float | Literal["T"] = Field(description='a number, or "T" (the step count)')
+    scale: Literal["linear", "log"]
+
+
 class ParamEntry(Answer):
     """One parameter of a landscape, optimizer, schedule or run option: what validates it and what a control
     needs (landscapes.params.Param.describe)."""
@@ -169,6 +177,7 @@ class ParamEntry(Answer):
     range: str = Field(description='the allowed range as the 422s write it, e.g. "(0, 10]"')
     choices: list[str] | None = Field(None, description="the allowed values of a choice")
     max_length: int | None = Field(None, description="the longest allowed list")
+    slider: Slider | None = Field(description="a number's slider span; null for other kinds")
 
 
 class Start(Answer):
@@ -269,6 +278,13 @@ class CatalogAnswer(Answer):
     run_options: RunOptions
     default_scene: Scene = Field(description="what the page shows when opened without a link")
     page_mesh_n: int
+    palette: list[Annotated[str, Field(pattern="^#[0-9a-f]{6}$")]] = Field(
+        description="the default colours of runs 1, 2, ... (cycled)")
+    sliders: dict[str, Slider] = Field(description="slider spans of steps, clip_norm, noise.std and noise.seed; a "
+                                       "run's start spans the landscape's domain")
+    sweep_params: list[str] = Field(description="what a sweep may vary; <name> stands for any number of that "
+                                    "component")
+    stream_chunk_steps: int = Field(description="steps per chunk of /api/runs/stream")
     presets: list[Preset]
     families: list[Family]
 

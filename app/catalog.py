@@ -14,16 +14,25 @@ from landscapes import LANDSCAPES
 from landscapes.params import Param, defaults
 
 from .custom import LANDSCAPE_PARAMS, landscape_of
+from .engine import CHUNK_STEPS
 from .optimizers import OPTIMIZERS
 from .permalink import MAX_TOKEN_LENGTH
 from .presets import FAMILIES, PRESETS
-from .scene import LIMITS, PLATEAU_OPTION_PARAMS, Scene
+from .scene import LIMITS, PALETTE, PLATEAU_OPTION_PARAMS, SWEEP_PARAMS, Scene
 from .schedules import SCHEDULES
 
 DEFAULT_STEPS = Scene.model_fields["steps"].default
 MAX_MESH = 401
 MAX_BODY_BYTES = 1_000_000
 PAGE_MESH_N = 80  # the grid the page asks for
+# The spans of the sliders beside the numbers of a scene that are not in a parameter list (those carry their
+# own, `Param.slider`); each field still takes any valid value. A run's start spans the landscape's domain.
+SLIDERS = {
+    "steps": {"min": 10, "max": 5000, "scale": "log"},
+    "clip_norm": {"min": 0.01, "max": 100, "scale": "log"},
+    "noise.std": {"min": 0, "max": 10, "scale": "linear"},
+    "noise.seed": {"min": 0, "max": 100, "scale": "linear"},
+}
 
 # What the page shows when opened without a link (and what the server warms up first).
 DEFAULT_SCENE = {
@@ -48,6 +57,7 @@ def describe(params: tuple[Param, ...], steps: int = DEFAULT_STEPS) -> list[dict
     for param in params:
         entry = param.describe(steps)
         entry["default"] = values[param.name]
+        entry["slider"] = param.slider(values[param.name])
         entries.append(entry)
     return entries
 
@@ -97,6 +107,10 @@ def catalog() -> dict:
         },
         "default_scene": DEFAULT_SCENE,
         "page_mesh_n": PAGE_MESH_N,
+        "palette": list(PALETTE),
+        "sliders": SLIDERS,
+        "sweep_params": list(SWEEP_PARAMS),
+        "stream_chunk_steps": CHUNK_STEPS,
         "presets": [preset.as_dict() for preset in PRESETS.values()],
         "families": FAMILIES,
     }
