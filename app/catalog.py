@@ -34,20 +34,9 @@ SLIDERS = {
     "noise.seed": {"min": 0, "max": 100, "scale": "linear"},
 }
 
-# What the page shows when opened without a link (and what the server warms up first).
-DEFAULT_SCENE = {
-    "version": 1,
-    "landscape": {"id": "rosenbrock", "params": {}},
-    "steps": 500,
-    "runs": [
-        {"label": "SGD, constant", "optimizer": {"id": "sgd", "params": {}},
-         "schedule": {"id": "constant", "params": {"lr": 0.0015}}, "start": [-2.0, 2.0]},
-        {"label": "momentum, cosine", "optimizer": {"id": "momentum", "params": {}},
-         "schedule": {"id": "cosine", "params": {"lr": 0.001}}, "start": [-2.0, 2.0]},
-        {"label": "Adam, constant", "optimizer": {"id": "adam", "params": {}},
-         "schedule": {"id": "constant", "params": {"lr": 0.1}}, "start": [-2.0, 2.0]},
-    ],
-}
+# What the page shows when opened without a link (and what the server warms up first): one idea at once, the
+# same optimizer under three schedules, one of them reaching the tolerance.
+DEFAULT_SCENE = PRESETS["warmup"].scene
 
 
 def describe(params: tuple[Param, ...], steps: int = DEFAULT_STEPS) -> list[dict]:
