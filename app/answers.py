@@ -29,6 +29,17 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class TypedArray(Answer):
+    """An array as Plotly's typed-array spec writes it (`?arrays=bdata`): the same float64 bits as the JSON list,
+    a number that is not finite kept as it is (NaN, ±Infinity) where the list has null."""
+
+    dtype: Literal["f8"] = Field(description="little-endian float64")
+    bdata: str = Field(pattern="^[A-Za-z0-9+/]*={0,2}$", description="base64 of the bytes")
+
+
+Arrays = Numbers | TypedArray  # a list of numbers, or with ?arrays=bdata a TypedArray
+
+
 class CriticalPoint(Answer):
     kind: Literal["minimum", "maximum", "saddle"]
     x: float
@@ -50,14 +61,14 @@ class Summary(Answer):
 class RunResult(Answer):
     """One run, arrays indexed by step k; they end at `stopped_at` when the run stopped."""
 
-    x: Numbers = Field(description="θ_k, first coordinate (N+1)")
-    y: Numbers = Field(description="θ_k, second coordinate (N+1)")
-    loss: Numbers = Field(description="f(θ_k) (N+1)")
-    lr: Numbers = Field(description="the rate used by update k, after plateau scaling (N)")
-    grad_norm: Numbers = Field(description="‖∇f(θ_k)‖ before clipping and noise (N)")
-    step_norm: Numbers = Field(description="‖θ_{k+1} − θ_k‖ (N)")
-    fast_x: Numbers | None = Field(None, description="Lookahead only: the fast weights")
-    fast_y: Numbers | None = Field(None, description="Lookahead only: the fast weights")
+    x: Arrays = Field(description="θ_k, first coordinate (N+1)")
+    y: Arrays = Field(description="θ_k, second coordinate (N+1)")
+    loss: Arrays = Field(description="f(θ_k) (N+1)")
+    lr: Arrays = Field(description="the rate used by update k, after plateau scaling (N)")
+    grad_norm: Arrays = Field(description="‖∇f(θ_k)‖ before clipping and noise (N)")
+    step_norm: Arrays = Field(description="‖θ_{k+1} − θ_k‖ (N)")
+    fast_x: Arrays | None = Field(None, description="Lookahead only: the fast weights")
+    fast_y: Arrays | None = Field(None, description="Lookahead only: the fast weights")
     status: Status = Field(description="diverged: a value became non-finite; escaped: left twice the plot domain "
                            "or fell below the landscape's floor")
     stopped_at: Steps = Field(description="the step where the run stopped; null: it ran to the end")
@@ -306,14 +317,14 @@ class StreamChunk(Answer):
 
     run: int = Field(ge=0)
     start_step: int = Field(ge=0)
-    x: Numbers
-    y: Numbers
-    loss: Numbers
-    lr: Numbers
-    grad_norm: Numbers
-    step_norm: Numbers
-    fast_x: Numbers | None = Field(None, description="Lookahead only")
-    fast_y: Numbers | None = Field(None, description="Lookahead only")
+    x: Arrays
+    y: Arrays
+    loss: Arrays
+    lr: Arrays
+    grad_norm: Arrays
+    step_norm: Arrays
+    fast_x: Arrays | None = Field(None, description="Lookahead only")
+    fast_y: Arrays | None = Field(None, description="Lookahead only")
 
 
 class RunEnd(Answer):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import time
-from typing import Annotated, Any, AsyncIterator
+from typing import Annotated, Any, AsyncIterator, Literal
 
 import anyio
 import orjson
@@ -24,6 +24,7 @@ from .catalog import MAX_MESH, catalog
 from .engine import run_scene, stream_scene
 from .permalink import MAX_TOKEN_LENGTH, TokenError, decode, encode
 from . import custom, explore, long_lived
+from .typed_arrays import with_typed_arrays
 from .answers import (STREAM_EVENT_SCHEMA, BasinAnswer, CatalogAnswer, MeshAnswer, PermalinkAnswer, RangeTestAnswer,
                       RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer)
 from .scene import EXAMPLE_SCENE, BasinRequest, RangeTestRequest, Scene, SeedsRequest, SweepRequest, normalise
@@ -194,14 +195,21 @@ async def _expression_mesh(request: Request, n: int) -> ORJSONResponse:
     return await answer_off_loop(request, _mesh_answer, landscape, values, n)
 
 
+ArraysQuery = Annotated[Literal["json", "bdata"], Query(
+    description="how the arrays of each run (or chunk) are written: `json` lists of numbers (null where not "
+                "finite), or `bdata` {dtype: \"f8\", bdata: base64 of little-endian float64}, Plotly's typed-array "
+                "form: the same bits, in about 57% of the bytes before gzip")]
+
+
 @router.post("/runs", response_model=RunsAnswer, responses=ERRORS, summary="Compute every run of a scene")
-async def post_runs(body: body_of(Scene), request: Request) -> Response:
+async def post_runs(body: body_of(Scene), request: Request, arrays: ArraysQuery = "json") -> Response:
     scene = await validated(Scene, body)
-    return await answer_off_loop(request, _runs_answer, scene.model_dump())
+    return await answer_off_loop(request, _runs_answer, scene.model_dump(), arrays == "bdata")
 
 
-def _runs_answer(normalised: dict) -> dict:
-    return {"scene": normalised, "runs": [r.as_dict() for r in run_scene(normalised)]}
+def _runs_answer(normalised: dict, typed: bool = False) -> dict:
+    runs = [r.as_dict() for r in run_scene(normalised)]
+    return {"scene": normalised, "runs": [with_typed_arrays(r) for r in runs] if typed else runs}
 
 
 def scene_of_token(token: str) -> dict:
@@ -240,14 +248,15 @@ class NotJSON(Response):
             "content": {"text/event-stream": {"itemSchema": STREAM_EVENT_SCHEMA}}}},
             summary="Stream the runs of a permalinked scene as Server-Sent Events")
 async def stream_runs(s: Annotated[str, Query(description="permalink token", max_length=10 * MAX_TOKEN_LENGTH,
-                                              examples=[EXAMPLE_TOKEN])]):
+                                              examples=[EXAMPLE_TOKEN])], arrays: ArraysQuery = "json"):
     scene = await anyio.to_thread.run_sync(scene_of_token, s)  # inflate and validate off the loop
 
     async def events() -> AsyncIterator[bytes]:
         iterator = stream_scene(scene)
         try:
             while True:
-                encoded = await anyio.to_thread.run_sync(_next_event, iterator, limiter=COMPUTE_SLOTS)
+                encoded = await anyio.to_thread.run_sync(_next_event, iterator, arrays == "bdata",
+                                                         limiter=COMPUTE_SLOTS)
                 if encoded is None:
                     return
                 yield encoded
@@ -258,14 +267,14 @@ async def stream_runs(s: Annotated[str, Query(description="permalink token", max
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _next_event(iterator) -> bytes | None:
+def _next_event(iterator, typed: bool = False) -> bytes | None:
     """The next event of a stream, computed and encoded (in a worker thread); None at the end."""
     event = next(iterator, None)
     if event is None:
         long_lived.after_request()
         return None
     kind = event.pop("event")
-    return sse(kind, event)
+    return sse(kind, with_typed_arrays(event) if typed and kind == "chunk" else event)
 
 
 @router.post("/permalinks", response_model=PermalinkAnswer, responses=ERRORS, summary="A permalink for a scene")

@@ -1,4 +1,5 @@
 """The HTTP API in process (TestClient): every endpoint and every error path of the contract."""
+import base64
 import json
 from pathlib import Path
 
@@ -219,6 +220,55 @@ def test_stream_equals_post(client):
             assert np.concatenate([c[name] for c in chunks]).tolist() == run[name], name
         assert events[-1][1]["runs"][index] == {k: run[k] for k in ("status", "stopped_at", "summary")}
     assert posted[2]["status"] != "ok"
+
+
+TYPED_SCENE = {**CANYON, "steps": 3000, "runs": CANYON["runs"][:1] + [
+    {"optimizer": {"id": "momentum"}, "schedule": {"id": "constant", "params": {"lr": 0.5}}, "start": [-1.2, 1]},
+    {"optimizer": {"id": "lookahead"}, "schedule": {"id": "cosine", "params": {"lr": 0.001}}, "start": [-1.2, 1],
+     "noise": {"std": 1.0, "seed": 3}}]}
+
+
+def untyped(array: dict) -> list:
+    """A typed array back to the JSON answer's list: its float64 numbers, null where one is not finite."""
+    assert array["dtype"] == "f8"
+    values = np.frombuffer(base64.b64decode(array["bdata"]), dtype="<f8")
+    return [v if np.isfinite(v) else None for v in values.tolist()]
+
+
+def test_typed_arrays_carry_the_json_answers_numbers_bit_for_bit(client):
+    """?arrays=bdata: every array of every run as {dtype: "f8", bdata}, the same float64 numbers as the JSON
+    answer (stopped runs and Lookahead's fast weights included), everything else identical, and fewer bytes."""
+    plain = client.post("/api/runs", json=TYPED_SCENE, headers={"accept-encoding": "identity"})
+    typed = client.post("/api/runs", params={"arrays": "bdata"}, json=TYPED_SCENE,
+                        headers={"accept-encoding": "identity"})
+    assert typed.status_code == 200 and len(typed.content) < 0.7 * len(plain.content)
+    plain, typed = plain.json(), typed.json()
+    assert typed["scene"] == plain["scene"] and plain["runs"][1]["status"] != "ok"
+    fields = ("x", "y", "loss", "lr", "grad_norm", "step_norm", "fast_x", "fast_y")
+    for p, t in zip(plain["runs"], typed["runs"]):
+        assert {k: v for k, v in t.items() if k not in fields} == {k: v for k, v in p.items() if k not in fields}
+        assert set(t) == set(p)
+        for name in set(fields) & set(p):
+            assert untyped(t[name]) == p[name], name
+    assert "fast_x" in typed["runs"][2]
+    assert client.post("/api/runs", params={"arrays": "binary"}, json=TYPED_SCENE).status_code == 422
+
+
+def test_typed_stream_carries_the_json_streams_numbers_bit_for_bit(client):
+    token = client.post("/api/permalinks", json=TYPED_SCENE).json()["token"]
+    texts = {}
+    for arrays in ("json", "bdata"):
+        with client.stream("GET", "/api/runs/stream", params={"s": token, "arrays": arrays}) as stream:
+            texts[arrays] = read_events("".join(stream.iter_text()))
+    plain, typed = texts["json"], texts["bdata"]
+    assert [kind for kind, _ in typed] == [kind for kind, _ in plain] and len(plain) > 4
+    for (kind, p), (_, t) in zip(plain, typed):
+        if kind == "done":
+            assert t == p
+            continue
+        assert (t["run"], t["start_step"]) == (p["run"], p["start_step"])
+        assert {name: untyped(t[name]) for name in p if name not in ("run", "start_step")} == \
+            {name: p[name] for name in p if name not in ("run", "start_step")}
 
 
 def test_openapi_documents_every_endpoint_and_error(client):
