@@ -48,12 +48,15 @@ EVENTS, PERIOD_MS = 90, 1000 / 30
 VIEWPORT = {"width": 1600, "height": 1000}
 
 # Every time the page says all views are redrawn: when, the page's own latency, and the rate its LR view shows.
+# Installed once per page; each drag empties the lists.
 RECORDER = """(() => {
+  if (window.__bench) { window.__bench.inputs = []; window.__bench.updates = []; return; }
   window.__bench = { inputs: [], updates: [] };
   new MutationObserver(() => {
     if (document.body.dataset.status !== 'ready') return;
     const lr = document.getElementById('view-lr').data[1];
-    window.__bench.updates.push({ t: performance.now(), page: window.optiscape.lastUpdateMs, drawn: lr.y[0] });
+    window.__bench.updates.push({ t: performance.now(), page: window.optiscape.lastUpdateMs, drawn: lr.y[0],
+      parts: window.optiscape.lastUpdateParts });
   }).observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
 })()"""
 
@@ -72,9 +75,11 @@ FIELD_DRIVER = """(async ({ loc, values, period }) => {
 # The slider's way: record each `input` event's value as the page parsed it (this listener runs after the page's).
 SLIDER_LISTENER = """((loc) => {
   const slider = document.querySelector(`input[type=range][data-loc='${loc}']`);
-  slider.addEventListener('input', () => {
+  if (slider.dataset.bench) return;
+  slider.dataset.bench = 'listened';
+  slider.addEventListener('input', (event) => {
     const value = loc.split('.').reduce((node, key) => node?.[key], window.optiscape.scene);
-    window.__bench.inputs.push({ t: performance.now(), value });
+    window.__bench.inputs.push({ t: event.timeStamp, value });
   });
 })"""
 
@@ -100,12 +105,13 @@ def open_scene(browser, url, view):
     page = browser.new_page(viewport=VIEWPORT)
     page.goto(f"{url}/?s={encode(SCENE)}&view={view}")
     ready(page)
-    wanted = "contour" if view == "contour" else "surface"
-    if page.evaluate("document.getElementById('view-landscape').data[0].type") != wanted:  # a page without &view=
+    shows = ("document.getElementById('view-landscape').data.some((t) => t.type === 'surface' || t.type === 'scatter3d')"
+             " ? '3d' : 'contour'")
+    if page.evaluate(shows) != view:  # a page without &view=
         page.evaluate("document.body.dataset.status = 'stale'")
         page.click("#mode")
         deadline = time.monotonic() + 60
-        while page.evaluate("document.getElementById('view-landscape').data[0].type") != wanted:
+        while page.evaluate(shows) != view:
             assert time.monotonic() < deadline, "the view did not switch"
             time.sleep(0.05)
     time.sleep(0.5)
@@ -152,16 +158,15 @@ def drag(page, driver, index):
         slider.scroll_into_view_if_needed()
         box = slider.bounding_box()
         y = box["y"] + box["height"] / 2
-        x0 = box["x"] + box["width"] * 0.5
-        page.mouse.move(x0, y)
+        page.mouse.move(box["x"] + box["width"] * 0.2, y)
         page.mouse.down()
         started = time.perf_counter()
-        span = min(45, box["width"] * 0.4)  # right and back again, one pixel or more per event
+        # 60 events to the right, one pixel each, then 30 back to the left between the pixels passed on the way
+        # out (a slider has several positions a pixel): 90 distinct values
         for i in range(EVENTS):
             time.sleep(max(0.0, started + i * PERIOD_MS / 1e3 - time.perf_counter()))
-            phase = (i + 1) / EVENTS * 2
-            offset = span * (phase if phase <= 1 else 2 - phase) + 0.5 * (index % 2)
-            page.mouse.move(x0 + offset + (1 if i >= EVENTS / 2 else 0), y)
+            offset = i + 1 if i < 60 else 60 - (i - 59) + 0.5
+            page.mouse.move(box["x"] + box["width"] * 0.2 + offset, y)
         page.mouse.up()
     inputs = page.evaluate("window.__bench.inputs")
     final = inputs[-1]["value"]
@@ -177,17 +182,23 @@ def drag(page, driver, index):
             latencies.append(u["t"] - shown[-1])
     return {"inputs": len(inputs), "updates": len(counted), "seconds": (end - t0) / 1e3,
             "rate": len(counted) / max((end - t0) / 1e3, 1e-9), "latencies": latencies,
-            "page": [u["page"] for u in counted if u["page"] is not None], "settled": settled}
+            "page": [u["page"] for u in counted if u["page"] is not None], "settled": settled,
+            "parts": [u["parts"] for u in counted if u.get("parts")]}
 
 
 def summarise_drags(runs):
     latencies = [v for r in runs for v in r["latencies"]]
     page = [v for r in runs for v in r["page"]]
     median = (lambda xs: f"{statistics.median(xs):.0f}" if xs else "–")
+    parts = [p for r in runs for p in r["parts"]]
+    split = (f"; of which waiting for a request slot {median([p.get('wait', 0) for p in parts])} ms, request to "
+             f"answer {median([p['answer'] for p in parts])} ms, answer to painted {median([p['draw'] for p in parts])} ms"
+             if parts else "")
     return (f"{statistics.median([r['rate'] for r in runs]):.1f} updates/s (runs: "
             f"{', '.join(format(r['rate'], '.1f') for r in runs)}), input-to-redrawn median {median(latencies)} ms "
-            f"(page's own {median(page)} ms) over {len(latencies)} updates; inputs per drag "
-            f"{[r['inputs'] for r in runs]}, last value drawn: {all(r['settled'] for r in runs)}")
+            f"(page's own {median(page)} ms{split}) over {len(latencies)} updates; inputs per drag "
+            f"{[r['inputs'] for r in runs]}, drag lasted {[round(r['seconds'], 1) for r in runs]} s, last value drawn: "
+            f"{all(r['settled'] for r in runs)}")
 
 
 def main():
