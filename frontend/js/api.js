@@ -53,6 +53,30 @@ export async function postRuns(scene, { signal } = {}) {
   return { scene: answer.scene, runs: answer.runs.map(decodeArrays) };
 }
 
+// postRuns through a worker (fetcher.js): the same answer, read and decoded off the page's thread. An abort
+// rejects at once with an AbortError and stops the worker's request.
+export function postRunsVia(worker) {
+  let next = 0;
+  const waiting = new Map();
+  worker.onmessage = ({ data }) => {
+    const entry = waiting.get(data.id);
+    if (!entry) return;
+    waiting.delete(data.id);
+    if (data.error) entry.reject(data.error.name === "AbortError" ? new DOMException("aborted", "AbortError") : data.error);
+    else entry.resolve(data.answer);
+  };
+  return (scene, { signal } = {}) => new Promise((resolve, reject) => {
+    const id = ++next;
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, scene });
+    signal?.addEventListener("abort", () => {
+      if (!waiting.delete(id)) return;
+      worker.postMessage({ abort: id });
+      reject(new DOMException("aborted", "AbortError"));
+    });
+  });
+}
+
 export const postJson = async (path, body, signal) => (await post(path, body, signal)).json();
 export const exportScript = async (scene) => (await post("/api/export", scene)).text();
 

@@ -3,7 +3,7 @@
 //
 //   pathIndices(xs, ys, xs.length, 100, 100)   // a path: each kept point at least half a pixel from the last one
 //   curveIndices(ys, ys.length, 400)          // a curve over steps: first, lowest, highest, last of each column
-//   pick(ys, indices)                         // the kept values, as a Float64Array
+//   pick(ys, indices)                         // the kept values, as an Array (what Plotly handles fastest)
 
 // A path in the plane: the first and last points, and every point at least `tolerance` pixels away from the
 // last point kept (so a dropped point is never further than that from the line drawn). `count` limits the path
@@ -40,7 +40,7 @@ export function curveIndices(ys, count, columns) {
   const perColumn = count / columns;
   for (let c = 0; c < columns; c++) {
     const start = Math.floor(c * perColumn);
-    const end = Math.min(count, Math.floor((c + 1) * perColumn));
+    const end = c === columns - 1 ? count : Math.min(count, Math.floor((c + 1) * perColumn));
     if (end <= start) continue;
     let low = start;
     let high = start;
@@ -56,7 +56,7 @@ export function curveIndices(ys, count, columns) {
 }
 
 export function pick(values, indices) {
-  const out = new Float64Array(indices.length);
+  const out = new Array(indices.length);
   for (let j = 0; j < indices.length; j++) out[j] = values[indices[j]];
   return out;
 }

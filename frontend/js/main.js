@@ -34,7 +34,7 @@ const app = {
   catalog: null, scene: null, effective: null, results: [], mesh: null, done: false, mode: "contour", logLoss: true,
   lrScale: "auto", bands: null, selected: 0, updates: 0, lastUpdateMs: null, lastUpdateParts: null, partialDraws: 0,
   compiled: new Set(),
-  playOnce: false, structuralPending: false, showingErrors: false, presetShown: undefined, exploreFor: null,
+  playOnce: false, structuralPending: false, dragging: false, showingErrors: false, presetShown: undefined, exploreFor: null,
   get step() { return timeline.step; },
   get playing() { return timeline.playing; },
 };
@@ -77,7 +77,8 @@ function requestDraw(answer = null) {
 }
 
 // The page around the views follows a complete answer after the views are drawn: Plotly measures text while it
-// draws, and every change to the page before that would make it lay out the whole page again.
+// draws, and every change to the page before that would make it lay out the whole page again. An update
+// completes once painted; the next render does not wait for that.
 async function drawLoop() {
   await plotlyReady;
   while (dirty && app.mesh) {
@@ -87,16 +88,16 @@ async function drawLoop() {
     const current = model();
     renderHeads(heads, plots.titles(current), current.scene.runs);  // first: it sets the plots' height
     const { framed } = await plots.render(views, current);
-    plots.bindEvents(views, model, { onHoverStep: (k) => { if (app.done) timeline.hover(k); }, onPick: pickStart });
+    plots.bindEvents(views, model, { onHoverStep: (k) => { if (app.done) timeline.hover(k); }, onPick: pickStart,
+      onMoved: () => requestDraw() });
     if (answers.some((a) => a.done)) around();
-    await (framed ? afterFrame() : painted());
-    for (const answer of answers) completed(answer);
+    (framed ? afterFrame() : painted()).then(() => answers.forEach(completed));
   }
 }
 
 function around() {
   showLrScale();
-  updateControls($("#controls"), app.scene, app.effective, []);
+  if (!app.dragging) updateControls($("#controls"), app.scene, app.effective, []);  // the defaults shown: after a drag
   renderSummary(app.effective, app.results);
   if (app.exploreFor !== app.effective.runs.length) {  // the explore form lists the runs: only when they change
     app.exploreFor = app.effective.runs.length;
@@ -195,10 +196,13 @@ const handlers = {
     let scene = state.setAt(app.scene, loc, value);
     if (/^runs\.\d+\.start\.\d$/.test(loc) && value === undefined) scene = state.setAt(app.scene, loc, 0);
     app.structuralPending ||= structural && live;
+    app.dragging = live;
     change(scene, { structural: structural && !live, live, at });
   },
   settle: () => {  // a slider let go: the controls that depend on its value follow, the URL is written
+    app.dragging = false;
     if (app.structuralPending) renderControls($("#controls"), app.catalog, app.scene, app.effective, app.selected, handlers);
+    else updateControls($("#controls"), app.scene, app.effective, []);
     app.structuralPending = false;
     if (urlTimer) writeUrl();
   },
@@ -294,7 +298,9 @@ async function start() {
   setStatus("loading", "loading…");
   bindPage();
   app.catalog = await api.getCatalog();
-  session = createSession({ server: { ...api, tokenOf: state.tokenOf }, chunkSteps: app.catalog.stream_chunk_steps,
+  const fetcher = new Worker("/static/js/fetcher.js", { type: "module" });
+  session = createSession({ server: { ...api, postRuns: api.postRunsVia(fetcher), tokenOf: state.tokenOf },
+    chunkSteps: app.catalog.stream_chunk_steps,
     meshN: app.catalog.page_mesh_n, onAnswer, onPartial: onAnswer, onError });
   let scene = null;
   try {
@@ -309,7 +315,7 @@ async function start() {
   app.scene.runs.forEach((run, i) => { run.colour ??= app.catalog.palette[i % app.catalog.palette.length]; });
   renderControls($("#controls"), app.catalog, app.scene, null, app.selected, handlers);
   renderGallery(app.catalog, openPreset);
-  plots.followSize(Object.values(views));
+  plots.followSize(Object.values(views), () => requestDraw());
   explore = createExplore({ catalog: () => app.catalog, effective: () => app.effective, scene: () => app.scene,
     selected: () => app.selected, mesh: () => app.mesh, plotlyReady,
     target: () => model().target ?? Math.min(...app.results.map((r) => r.loss.reduce((a, b) => Math.min(a, b), Infinity))) },

@@ -21,15 +21,17 @@ const MARGIN = { l: 56, r: 16, t: 48, b: 44 };
 // default, which software rendering pays for 4x on every redraw.
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"],
   plotGlPixelRatio: 1 };
+const VIEW_CONFIG = { ...CONFIG, responsive: false };  // the main views follow their boxes (followSize)
 // What lies under the paths takes no input (the paths' figure on top does): a static contour; a surface in a
 // live WebGL scene (a static one is drawn to an image once, never redrawn).
-const BACKGROUND_CONFIG = { contour: { staticPlot: true, responsive: true, displayModeBar: false },
-  surface: { responsive: true, displayModeBar: false, plotGlPixelRatio: 1, scrollZoom: false } };
+const BACKGROUND_CONFIG = { contour: { staticPlot: true, displayModeBar: false },
+  surface: { displayModeBar: false, plotGlPixelRatio: 1, scrollZoom: false } };
 // The contour view's two figures share these margins, never pushed by anything (autoexpand off): their plot
 // areas coincide.
 const STACKED_MARGIN = { l: 50, r: 12, t: 8, b: 40, autoexpand: false };
 const CURVE_MARGIN = { l: 60, r: 12, t: 8, b: 40, autoexpand: false };
 const PATH_TOLERANCE_PX = 0.5;
+const CONTOUR_LEVELS = 16;
 const ANIMATE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
 
 // Display transform of f for the landscape's colour scale: log and sqrt compress large dynamic ranges.
@@ -128,9 +130,25 @@ function displayedMesh(mesh, landscape) {
 
 const lastIndex = (result, step) => Math.min(step ?? result.x.length - 1, result.x.length - 1);
 
+// What is drawn of an array (or run) is computed once per key (step, size): an unchanged run costs nothing.
+const memos = new WeakMap();
+function memo(owner, key, make) {
+  let entries = memos.get(owner);
+  if (!entries) memos.set(owner, (entries = new Map()));
+  if (!entries.has(key)) {
+    if (entries.size > 8) entries.clear();
+    entries.set(key, make());
+  }
+  return entries.get(key);
+}
+
 // A run's path as drawn: its kept points, with step, loss and η for the hover (η of the update that leaves θ_k;
 // the last iterate has none).
 function pathData(result, step, scale, t) {
+  return memo(result, `path ${step} ${scale.x} ${scale.y} ${t ? t.label : ""}`, () => pathDataOf(result, step, scale, t));
+}
+
+function pathDataOf(result, step, scale, t) {
   const count = lastIndex(result, step) + 1;
   const kept = pathIndices(result.x, result.y, count, scale.x, scale.y, PATH_TOLERANCE_PX);
   const customdata = new Array(kept.length);
@@ -194,8 +212,12 @@ function backgroundFigure(model, foreground) {
   const drawn = before === "contour" && foreground._fullLayout?.xaxis?.range;
   const zoom = drawn ? [foreground._fullLayout.xaxis.range.slice(), foreground._fullLayout.yaxis.range.slice()]
     : [[x0, x1], [y0, y1]];
-  const data = [{ type: "contour", x: mesh.x, y: mesh.y, z, ...colours, contours: { coloring: "heatmap", showlines: true },
-    line: { width: 0.5, color: "rgba(0,0,0,0.25)" }, hoverinfo: "skip" }];
+  // levels given, not left to Plotly: they are the same whenever the figure is drawn again (a resize, a zoom)
+  const [low, high] = valueRange(z.map((row) => row.filter((v) => v !== null)));
+  const size = (high - low) / CONTOUR_LEVELS || 1;
+  const data = [{ type: "contour", x: mesh.x, y: mesh.y, z, ...colours, autocontour: false, line: { width: 0.5,
+    color: "rgba(0,0,0,0.25)" }, contours: { coloring: "heatmap", showlines: true, start: low + size / 2, end: high, size },
+  hoverinfo: "skip" }];
   return { data, keys: [`contour-${idOf(mesh)}`], layoutKey: JSON.stringify(["contour", idOf(mesh), zoom]),
     layout: () => ({ margin: STACKED_MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)", dragmode: false,
       xaxis: { range: zoom[0], constrain: "domain", visible: false },      yaxis: { range: zoom[1], scaleanchor: "x", constrain: "domain", visible: false } }) };
@@ -223,13 +245,13 @@ function landscapeFigure(model, gd) {
       type, mode: "lines", ...pathData(result, model.step, scale, surface ? t : null), name: run.label, meta: `run-${i}`,
       line: { color: run.colour, width: surface ? 5 : 2.5 }, hovertemplate: hoverOf(run.label) });
   }
-  for (const { run, i, result } of runs) {
-    const k = lastIndex(result, model.step);
-    const point = { x: [result.x[k]], y: [result.y[k]] };
-    if (surface) point.z = [t.f(result.loss[k])];
-    add(`marker-${i}-${idOf(result)}-${model.step}-${run.colour}`, { type, mode: "markers", ...point,
-      marker: { color: run.colour, size: surface ? 5 : 10, line: { color: "#000", width: surface ? 1 : 1.5 } },
-      hoverinfo: "skip", meta: "step-marker" });
+  if (runs.length) {  // where each run is at the step shown: one trace for all
+    const at = runs.map(({ result }) => lastIndex(result, model.step));
+    const markers = { x: runs.map(({ result }, j) => result.x[at[j]]), y: runs.map(({ result }, j) => result.y[at[j]]) };
+    if (surface) markers.z = runs.map(({ result }, j) => t.f(result.loss[at[j]]));
+    add(`markers-${runs.map(({ run, i, result }) => `${i}-${idOf(result)}-${run.colour}`).join(",")}-${model.step}`, {
+      type, mode: "markers", ...markers, hoverinfo: "skip", meta: "step-marker",
+      marker: { color: runs.map(({ run }) => run.colour), size: surface ? 5 : 10, line: { color: "#000", width: surface ? 1 : 1.5 } } });
   }
   const stopped = runs.filter(({ result }) => result.status && result.status !== "ok");
   if (stopped.length) {
@@ -271,8 +293,10 @@ function plotColumns(gd) {
 
 // A curve over steps, decimated to the view's columns: {x: the steps kept, y: their values}.
 function curve(values, columns) {
-  const kept = curveIndices(values, values.length, columns);
-  return { x: Float64Array.from(kept), y: pick(values, kept) };
+  return memo(values, `curve ${columns}`, () => {
+    const kept = curveIndices(values, values.length, columns);
+    return { x: Array.from(kept), y: pick(values, kept) };
+  });
 }
 
 function curveLayout(model, yaxis, uirevision) {
@@ -319,7 +343,8 @@ function lossFigure(model, gd) {
   }
   for (const { run, i, result } of runs) {
     const { x, y } = curve(result.loss, columns);
-    data.push({ type: "scatter", mode: "lines", x, y: model.logLoss ? y.map(show) : y, customdata: y, name: run.label,
+    const gaps = model.logLoss ? memo(y, `gap ${offset}`, () => y.map(show)) : y;
+    data.push({ type: "scatter", mode: "lines", x, y: gaps, customdata: y, name: run.label,
       line: { color: run.colour, width: 2 }, hovertemplate: `${run.label}: f = %{customdata:.6g}<extra></extra>`,
       meta: `run-${i}` });
     keys.push(`loss-${i}-${idOf(result)}-${run.colour}-${run.label}-${columns}-${model.logLoss}-${offset}`);
@@ -339,7 +364,7 @@ const kindsOf = (data) => data.map((trace) => `${trace.type}/${trace.mode}/${tra
 // Draw one view: nothing if nothing in it changed; only the traces whose data changed where its layout and its
 // kinds of traces are the same and its figure allows it (Plotly.animate without a redraw: "animated"); else the
 // whole figure (Plotly.react, with the same layout object when the layout did not change: "reacted").
-async function draw(gd, figure, config = CONFIG) {
+async function draw(gd, figure, config = VIEW_CONFIG) {
   const before = shown.get(gd);
   const kinds = kindsOf(figure.data);
   if (before && before.layoutKey === figure.layoutKey && before.keys.length === figure.keys.length &&
@@ -361,6 +386,9 @@ async function draw(gd, figure, config = CONFIG) {
 // contour or the surface under them), lr, loss}. Resolves once drawn; `framed`: an animation frame has passed
 // in the meantime (an animated view is drawn in one), so what was drawn is about to be painted.
 export async function render(views, model) {
+  const boxes = [...resized];
+  resized.clear();
+  await Promise.all(boxes.map((gd) => Plotly.Plots.resize(gd)));
   const done = await Promise.all([
     draw(views.background, backgroundFigure(model, views.landscape), BACKGROUND_CONFIG[model.mode]),
     draw(views.landscape, landscapeFigure(model, views.landscape)),
@@ -370,10 +398,11 @@ export async function render(views, model) {
   return { framed: done.includes("animated"), drawn: done.some((d) => d !== null) };
 }
 
-// Hovering a step on any view reports it; clicking the contour view's map reports the point under the mouse.
-// Bound once per view; `current()` gives the model at the time of the event.
+// Hovering a step on any view reports it; clicking the contour view's map reports the point under the mouse; a
+// zoom or a turn of the camera asks for a render (onMoved). Bound once per view; `current()` gives the model at
+// the time of the event.
 const bound = new WeakSet();
-export function bindEvents(views, current, { onHoverStep, onPick }) {
+export function bindEvents(views, current, { onHoverStep, onPick, onMoved }) {
   if (!views.landscape.on || bound.has(views.landscape)) return;
   for (const gd of Object.values(views)) bound.add(gd);
   for (const gd of [views.lr, views.loss]) {
@@ -384,9 +413,10 @@ export function bindEvents(views, current, { onHoverStep, onPick }) {
     const point = event.points?.find((p) => String(p.data.meta).startsWith("run-"));
     if (point) onHoverStep(point.customdata[0]);
   });
-  const follow = (event) => {  // a zoom or pan of the paths, a turn of their camera: what lies under follows
-    const moved = Object.fromEntries(Object.entries(event).filter(([k]) => /^([xy]axis\.|scene\.camera)/.test(k)));
-    if (Object.keys(moved).length && views.background.data) Plotly.relayout(views.background, moved);
+  // a zoom or pan of the paths, a turn of their camera, by the user (not a resize): what lies under follows, in
+  // the next render (never two redraws of one figure at once)
+  const follow = (event) => {
+    if (!("autosize" in event) && Object.keys(event).some((k) => /^([xy]axis\.|scene\.camera)/.test(k))) onMoved();
   };
   gd.on("plotly_relayout", follow);
   gd.on("plotly_relayouting", follow);
@@ -533,11 +563,14 @@ export function onClick(div, handler) {
   div.on("plotly_click", (event) => { const point = event.points?.[0]; if (point) handler(point); });
 }
 
-// Plotly follows the window's size only: these views follow their own boxes (a legend that wraps, a panel
-// opened), on the next frame.
-export function followSize(divs) {
+// Plotly follows the window's size only: the main views follow their own boxes (a legend that wraps, a panel
+// opened, the window). A view whose box changed is resized at the start of the next render, never while one is
+// under way; onResize() asks for that render.
+const resized = new Set();
+export function followSize(divs, onResize) {
   const observer = new ResizeObserver((entries) => {
-    for (const { target } of entries) if (target.data && !target.hidden) Plotly.Plots.resize(target);
+    for (const { target } of entries) if (target.data) resized.add(target);
+    if (resized.size) onResize();
   });
   for (const div of divs) observer.observe(div);
 }

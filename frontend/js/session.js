@@ -89,14 +89,16 @@ export function createSession({ server, chunkSteps, meshN, onAnswer, onPartial =
 
   const streams = (scene) => (scene.steps ?? 0) + 1 > chunkSteps;
 
-  function deliver(job, callback, answer) {
+  // An answer (done) or part of one (a stream's runs so far), if nothing newer was delivered.
+  function deliver(job, answer) {
     if (job.controller.signal.aborted || job.seq <= state.delivered) return false;
-    if (callback === onAnswer) {
+    if (answer.done) {
       state.delivered = job.seq;
       for (const older of state.inflight) if (older.seq < job.seq) older.controller.abort();  // stale already
       answer = { ...answer, results: (state.results = keepUnchanged(state.results, answer.results)) };
     }
-    callback({ seq: job.seq, at: job.at, sentAt: job.sentAt, answeredAt: performance.now(), scene: job.scene, ...answer });
+    (answer.done ? onAnswer : onPartial)({ seq: job.seq, at: job.at, sentAt: job.sentAt, answeredAt: performance.now(),
+      scene: job.scene, ...answer });
     return true;
   }
 
@@ -106,7 +108,7 @@ export function createSession({ server, chunkSteps, meshN, onAnswer, onPartial =
     mesh.catch(() => {});
     if (!job.stream) {
       const answer = await server.postRuns(job.scene, { signal });
-      deliver(job, onAnswer, { effective: answer.scene, results: answer.runs, mesh: await mesh, done: true });
+      deliver(job, { effective: answer.scene, results: answer.runs, mesh: await mesh, done: true });
       return;
     }
     const token = await server.tokenOf(job.scene);
@@ -118,10 +120,10 @@ export function createSession({ server, chunkSteps, meshN, onAnswer, onPartial =
     const done = await server.streamRuns(token, (chunk) => {
       if (signal.aborted) return;
       chunks.add(chunk);
-      if (ready) deliver(job, onPartial, { ...ready, results: chunks.results(), done: false });
+      if (ready) deliver(job, { ...ready, results: chunks.results(), done: false });
     }, signal);
     const results = chunks.results().map((arrays, i) => ({ ...arrays, ...done.runs[i] }));
-    deliver(job, onAnswer, { effective: await effective, results, mesh: await mesh, done: true });
+    deliver(job, { effective: await effective, results, mesh: await mesh, done: true });
   }
 
   function start(job) {

@@ -54,4 +54,8 @@ test("a decimated curve keeps every column's first, lowest, highest and last val
     assert.equal(mine[mine.length - 1], column[column.length - 1]);
   }
   assert.deepEqual(Array.from(curveIndices(ys, 600, 400)), Array.from({ length: 600 }, (_, i) => i), "short curves stay whole");
+  for (const [count, width] of [[501, 217], [1001, 173], [40001, 333], [5001, 7]]) {
+    const ends = curveIndices(ys, count, width);
+    assert.deepEqual([ends[0], ends[ends.length - 1]], [0, count - 1], `first and last step of ${count} over ${width}`);
+  }
 });

@@ -105,6 +105,25 @@ test("a stale answer never overwrites a newer one, even from a server that answe
   assert.deepEqual(seen.errors, []);
 });
 
+test("a stream's parts and its end reach one callback, as the page passes it", async () => {
+  const { server, pending } = standIn();
+  const seen = [];
+  const session = createSession({ server, chunkSteps: 100, meshN: 8, onAnswer: (a) => seen.push(a), onPartial: (a) => seen.push(a) });
+  session.request(scene(0.2, 150), 1);
+  await tick();
+  pending("mesh")[0].resolve({ x: [0], y: [0], z: [[0]] });
+  pending("normalised")[0].resolve(scene(0.2, 150));
+  await tick();
+  const [, onChunk] = pending("stream")[0].args;
+  const part = (start, n, m) => ({ run: 0, start_step: start, x: new Float64Array(n), y: new Float64Array(n), loss: new Float64Array(n),
+    lr: new Float64Array(m), grad_norm: new Float64Array(m), step_norm: new Float64Array(m) });
+  onChunk(part(0, 100, 100));
+  onChunk(part(100, 51, 50));
+  pending("stream")[0].resolve({ runs: [{ status: "ok", stopped_at: null, summary: {} }] });
+  await tick();
+  assert.deepEqual(seen.map((a) => [a.done, a.results[0].x.length]), [[false, 100], [false, 151], [true, 151]]);
+});
+
 test("an answer older than the one drawn is dropped", async () => {
   const { server, pending } = standIn({ honest: false });
   const seen = recorder();
