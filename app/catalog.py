@@ -16,7 +16,7 @@ from landscapes.params import Param, defaults
 from .custom import LANDSCAPE_PARAMS, landscape_of
 from .engine import CHUNK_STEPS
 from .optimizers import OPTIMIZERS
-from .permalink import MAX_TOKEN_LENGTH
+from .permalink import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH
 from .presets import FAMILIES, PRESETS
 from .scene import LIMITS, PALETTE, PLATEAU_OPTION_PARAMS, SWEEP_PARAMS, Scene
 from .schedules import SCHEDULES
@@ -66,7 +66,7 @@ def catalog() -> dict:
         "version": Scene.model_fields["version"].default,
         "defaults": {"steps": DEFAULT_STEPS, "tolerance": Scene.model_fields["tolerance"].default},
         "limits": {**LIMITS, "max_mesh_n": MAX_MESH, "max_token_length": MAX_TOKEN_LENGTH,
-                   "max_body_bytes": MAX_BODY_BYTES},
+                   "max_scene_bytes": MAX_SCENE_BYTES, "max_body_bytes": MAX_BODY_BYTES},
         "landscapes": {
             lid: {
                 "id": lid, "title": l.title, "formula": l.formula, "description": l.description, "notes": l.notes,
