@@ -304,7 +304,7 @@ async function start() {
     meshN: app.catalog.page_mesh_n, onAnswer, onPartial: onAnswer, onError });
   let scene = null;
   try {
-    scene = await state.sceneFromUrl(location.search);
+    scene = await state.sceneFromUrl(location.search, app.catalog.limits);
   } catch (error) {
     setStatus("error", `The link's scene could not be read (${error.message}); showing the default scene.`);
   }

@@ -102,9 +102,10 @@ export async function tokenOf(scene) {
   return encodeScene(scene);
 }
 
-export async function sceneFromUrl(search) {
+// The scene a URL holds (null: none); `limits`: the catalog's.
+export async function sceneFromUrl(search, limits) {
   const token = new URLSearchParams(search).get("s");
-  return token ? decodeToken(token) : null;
+  return token ? decodeToken(token, limits) : null;
 }
 
 export const VIEWS = { contour: "contour", "3d": "surface" };  // the URL's name of a view -> the page's mode
