@@ -92,6 +92,24 @@ def warm_up() -> None:
     long_lived.freeze()  # JAX's caches and kernels live as long as the server: out of the collector's sight
     WARM_UP.update(done=True, seconds=time.perf_counter() - started)
     log.info("warm-up compiled in %.2f s", WARM_UP["seconds"])
+    warm_step_buckets(DEFAULT_SCENE)
+
+
+def warm_step_buckets(scene: dict, up_to: int | None = None) -> None:
+    """After the warm-up proper, compile `scene`'s kernels for every step bucket of a single answer (up to the
+    stream's chunk length): the page's steps slider crosses them while it moves, and a compile there (0.1 to
+    2.5 s each) would hold the picture still. The persistent compilation cache makes later starts cheap."""
+    from .engine import CHUNK_STEPS, run_scene
+    from .scene import normalise
+    from .schedules.table import bucket
+
+    started = time.perf_counter()
+    size = bucket(1)
+    while size <= (up_to or CHUNK_STEPS):
+        run_scene(normalise({**scene, "steps": size - 1}))  # size iterates: the largest count of that bucket
+        size = bucket(size + 1)
+    long_lived.freeze()
+    log.info("step buckets of the default scene compiled in %.2f s", time.perf_counter() - started)
 
 
 class BodyLimit:
