@@ -34,7 +34,7 @@ const app = {
   catalog: null, scene: null, effective: null, results: [], mesh: null, done: false, mode: "contour", logLoss: true,
   lrScale: "auto", bands: null, selected: 0, updates: 0, lastUpdateMs: null, lastUpdateParts: null, partialDraws: 0,
   compiled: new Set(),
-  playOnce: false, structuralPending: false, dragging: false, showingErrors: false, presetShown: undefined, exploreFor: null,
+  playOnce: false, structuralPending: false, dragging: false, failedAt: 0, showingErrors: false, presetShown: undefined, exploreFor: null,
   get step() { return timeline.step; },
   get playing() { return timeline.playing; },
 };
@@ -111,6 +111,7 @@ function completed(answer) {
   app.lastUpdateMs = performance.now() - answer.at;
   app.lastUpdateParts = { wait: answer.sentAt - answer.at, answer: answer.answeredAt - answer.sentAt,
     draw: performance.now() - answer.answeredAt };
+  if (answer.seq <= app.failedAt) return;  // a refusal came after the edit this answer is for: it stands
   const { runs, steps } = app.effective;
   setStatus("ready", `${runs.length} run${runs.length > 1 ? "s" : ""} × ${steps} steps, drawn ${Math.round(app.lastUpdateMs)} ms after the edit`);
 }
@@ -139,6 +140,7 @@ function change(scene, { structural = false, live = false, at = performance.now(
   const unplaced = live && !errors.length && !app.showingErrors ? [] : updateControls($("#controls"), scene, app.effective, errors);
   app.showingErrors = errors.length > 0;
   if (errors.length) {
+    app.failedAt = session.state.latest;  // no answer asked for before this edit may say "ready"
     setStatus("invalid", unplaced.length ? unplaced.join("; ") : "Fix the highlighted fields.");
     return;
   }
@@ -172,7 +174,8 @@ function onAnswer(answer) {
   requestDraw(answer);
 }
 
-function onError(error) {
+function onError(error, job) {
+  app.failedAt = job.seq;
   if (error?.status === 422) {
     app.showingErrors = true;
     const unplaced = updateControls($("#controls"), app.scene, app.effective, serverErrors(error.detail));
