@@ -2,15 +2,17 @@
 // learning-rate curves and the loss traces; and the explore panel's charts.
 //
 // `render(views, model)` describes whole figures and redraws only what changed. Each trace and layout carries a
-// key made of what it shows (the run's result, its colour and label, the step, the view's size), and a view
-// whose keys did not change is not touched. Where only the data of some traces changed, those traces alone are
-// redrawn (Plotly.animate without a redraw): no axes, no other trace, no layout. Hence the figures are built for
-// it: the contour (or the 3D surface) lies in a figure of its own under the paths' figure, with the same axes,
-// margins and camera (Plotly recomputes a contour on every redraw of its figure, 25 ms here, and WebGL without a
-// GPU redraws a surface in 80 ms), and the axes of the curves have explicit
-// ranges, rounded (to decades on a log axis) so that a dragged value rarely changes them. Titles and legends
-// are the page's (views.js), not Plotly's: they change only when the runs do. Paths and curves are decimated to
-// the view's pixels (decimate.js); hovering a path shows its step, x, y, loss and η.
+// key made of what it shows (the run's result, its colour and label, the step, the view's size); a view whose
+// keys did not change is not touched, and where only the data of some traces changed, those traces alone are
+// redrawn (Plotly.animate without a redraw: no axes, no layout, no other trace). The figures are built for that:
+// - the contour (or the 3D surface) lies in a figure of its own under the paths' figure, with the same axes,
+//   margins and camera: Plotly recomputes a contour on every redraw of its figure (25 ms here), and WebGL
+//   without a GPU redraws a surface in 80 ms, while a new path changes neither;
+// - the curves' axes have explicit ranges, rounded (to decades on a log axis), so that a dragged value rarely
+//   changes them;
+// - titles and legends are the page's (legend.js), not Plotly's: they change only when the runs do.
+// Paths and curves are decimated to the view's pixels (decimate.js); hovering a path shows its step, x, y, loss
+// and η.
 /* global Plotly */
 
 import { curveIndices, pathIndices, pick } from "./decimate.js";
@@ -122,7 +124,8 @@ function displayedMesh(mesh, landscape) {
   let entry = displayed.get(mesh);
   if (!entry || entry.landscape !== landscape.id) {
     const t = zTransform(landscape, meshMin(mesh));
-    entry = { landscape: landscape.id, t, z: mesh.z.map((row) => row.map((v) => (v === null ? null : t.f(v)))) };
+    const z = mesh.z.map((row) => row.map((v) => (v === null ? null : t.f(v))));
+    entry = { landscape: landscape.id, t, z, range: valueRange(z.map((row) => row.filter((v) => v !== null))) };
     displayed.set(mesh, entry);
   }
   return entry;
@@ -184,9 +187,8 @@ function landscapeScale(gd, mesh, mode) {
 // alike; a camera that follows the paths' figure (where the user turns it).
 function sceneLayout(model, foreground, visible) {
   const { mesh, landscape } = model;
-  const { t, z } = displayedMesh(mesh, landscape);
+  const { t, range: [z0, z1] } = displayedMesh(mesh, landscape);
   const [x0, x1, y0, y1] = domainOf(mesh);
-  const [z0, z1] = valueRange(z.map((row) => row.filter((v) => v !== null)));
   const axis = (title, range) => ({ title: { text: title }, range, visible, showspikes: false });
   return { xaxis: axis("x", [x0, x1]), yaxis: axis("y", [y0, y1]), zaxis: axis(t.label, [z0, z1 + 0.02 * (z1 - z0)]),
     aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.6 }, bgcolor: "rgba(0,0,0,0)",
@@ -197,7 +199,7 @@ function sceneLayout(model, foreground, visible) {
 // zoom or camera.
 function backgroundFigure(model, foreground) {
   const { mesh, landscape, mode } = model;
-  const { z } = displayedMesh(mesh, landscape);
+  const { z, range: [low, high] } = displayedMesh(mesh, landscape);
   const reverse = landscape.colour_scale === "diverging";
   const colours = { colorscale: reverse ? "RdBu" : "Viridis", reversescale: reverse, showscale: false };
   const [x0, x1, y0, y1] = domainOf(mesh);
@@ -213,14 +215,14 @@ function backgroundFigure(model, foreground) {
   const zoom = drawn ? [foreground._fullLayout.xaxis.range.slice(), foreground._fullLayout.yaxis.range.slice()]
     : [[x0, x1], [y0, y1]];
   // levels given, not left to Plotly: they are the same whenever the figure is drawn again (a resize, a zoom)
-  const [low, high] = valueRange(z.map((row) => row.filter((v) => v !== null)));
   const size = (high - low) / CONTOUR_LEVELS || 1;
   const data = [{ type: "contour", x: mesh.x, y: mesh.y, z, ...colours, autocontour: false, line: { width: 0.5,
     color: "rgba(0,0,0,0.25)" }, contours: { coloring: "heatmap", showlines: true, start: low + size / 2, end: high, size },
   hoverinfo: "skip" }];
   return { data, keys: [`contour-${idOf(mesh)}`], layoutKey: JSON.stringify(["contour", idOf(mesh), zoom]),
     layout: () => ({ margin: STACKED_MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)", dragmode: false,
-      xaxis: { range: zoom[0], constrain: "domain", visible: false },      yaxis: { range: zoom[1], scaleanchor: "x", constrain: "domain", visible: false } }) };
+      xaxis: { range: zoom[0], constrain: "domain", visible: false },
+      yaxis: { range: zoom[1], scaleanchor: "x", constrain: "domain", visible: false } }) };
 }
 
 function landscapeFigure(model, gd) {
