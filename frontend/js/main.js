@@ -24,6 +24,8 @@ const plotlyReady = new Promise((resolve, reject) => {
   script.onerror = () => reject(new Error("plotly.min.js did not load"));
   document.head.append(script);
 });
+// The worker that fetches and decodes the runs (fetcher.js) starts now, while the catalog is on its way.
+const fetcher = new Worker("/static/js/fetcher.js", { type: "module" });
 const views = { landscape: $("#view-landscape"), background: $("#view-background"), lr: $("#view-lr"), loss: $("#view-loss") };
 const heads = { landscape: $("#head-landscape"), lr: $("#head-lr"), loss: $("#head-loss") };
 
@@ -301,7 +303,6 @@ async function start() {
   setStatus("loading", "loading…");
   bindPage();
   app.catalog = await api.getCatalog();
-  const fetcher = new Worker("/static/js/fetcher.js", { type: "module" });
   session = createSession({ server: { ...api, postRuns: api.postRunsVia(fetcher), tokenOf: state.tokenOf },
     chunkSteps: app.catalog.stream_chunk_steps,
     meshN: app.catalog.page_mesh_n, onAnswer, onPartial: onAnswer, onError });
