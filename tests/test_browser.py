@@ -527,3 +527,8 @@ def test_small_screens_show_the_views_first_and_fold_the_controls(page, url):
     assert page.is_visible(lr_slider(0))
     assert slider.bounding_box()["y"] > 844 / 2 - 40, "the controls open over the lower half: the views stay in sight"
     page.screenshot(path=str(ARTIFACTS / "phone-controls-open.png"))
+    page.click("#panel > summary")  # folded again, then the window widens: they come back beside the views
+    assert not page.is_visible(lr_slider(0))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    wait_until(page, "document.getElementById('panel').open")
+    assert page.locator("#panel").bounding_box()["x"] < page.locator("#box-landscape").bounding_box()["x"]

@@ -289,8 +289,11 @@ function bindPage() {
       setStatus("invalid", Array.isArray(detail) ? detail.map((e) => e.msg).join("; ") : `Error: ${detail ?? error}`);
     }
   });
-  // small screens: the views first, the controls folded away until asked for
-  if (matchMedia("(max-width: 700px)").matches) $("#panel").open = false;
+  // small screens: the views first, the controls folded away until asked for (and unfolded on a wide one, which
+  // has no handle to unfold them)
+  const narrow = matchMedia("(max-width: 700px)");
+  $("#panel").open = !narrow.matches;
+  narrow.addEventListener("change", (e) => { if (!e.matches) $("#panel").open = true; });
 }
 
 function openPreset(preset) {
