@@ -8,9 +8,10 @@
   ways: `field` sets the number field and fires its `change` event (what a form allows; works on every version
   of the page), `slider` drags the slider beside it with the mouse (a real drag: Chromium fires `input` events).
   Reported: completed view updates per second (from the first input until the last value is drawn), the median
-  input-to-redrawn latency measured from outside (an update's time minus the time of the input whose value its
-  LR view shows), the page's own median (`window.optiscape.lastUpdateMs`), and whether the last value ended up
-  drawn.
+  input-to-redrawn latency as the page measures it (`window.optiscape.lastUpdateMs`: from the input event's time
+  to the frame that painted its answer, split into its parts where the page says), the same seen from outside
+  (an update's time minus the time of the input whose value the LR view shows then: lower when the page has
+  already drawn a newer answer by the time an update completes), and whether the last value ended up drawn.
 
 An update is counted when the page sets `body[data-status=ready]`, which it does once all three views are
 redrawn. Headless Chromium draws WebGL with SwiftShader, on the CPU: a real GPU draws the 3D surface faster.
@@ -195,8 +196,8 @@ def summarise_drags(runs):
              f"answer {median([p['answer'] for p in parts])} ms, answer to painted {median([p['draw'] for p in parts])} ms"
              if parts else "")
     return (f"{statistics.median([r['rate'] for r in runs]):.1f} updates/s (runs: "
-            f"{', '.join(format(r['rate'], '.1f') for r in runs)}), input-to-redrawn median {median(latencies)} ms "
-            f"(page's own {median(page)} ms{split}) over {len(latencies)} updates; inputs per drag "
+            f"{', '.join(format(r['rate'], '.1f') for r in runs)}), input-to-redrawn median {median(page)} ms "
+            f"in the page{split}, {median(latencies)} ms seen from outside, over {len(page)} updates; inputs per drag "
             f"{[r['inputs'] for r in runs]}, drag lasted {[round(r['seconds'], 1) for r in runs]} s, last value drawn: "
             f"{all(r['settled'] for r in runs)}")
 
