@@ -75,7 +75,8 @@ def limit_malloc_arenas() -> bool:
 
 
 def warm_up() -> None:
-    """Compile the kernels a first visitor is likely to need: the default scene's bucket, a few run buckets."""
+    """Compile the kernels a first visitor is likely to need: the default scene's bucket, a few run buckets, then
+    the default scene's other step buckets (its steps slider crosses them)."""
     from landscapes import LANDSCAPES, mesh
 
     from .catalog import DEFAULT_SCENE, PAGE_MESH_N
@@ -89,16 +90,16 @@ def warm_up() -> None:
     for runs in ([noisy], [{}] * 3, [{"optimizer": {"id": "adam"}}] * 2, [{"optimizer": {"id": "momentum"}}] * 5):
         for steps in (500, 1000):
             run_scene(normalise({"landscape": {"id": "rosenbrock"}, "steps": steps, "runs": runs}))
+    warm_step_buckets(DEFAULT_SCENE)
     long_lived.freeze()  # JAX's caches and kernels live as long as the server: out of the collector's sight
     WARM_UP.update(done=True, seconds=time.perf_counter() - started)
     log.info("warm-up compiled in %.2f s", WARM_UP["seconds"])
-    warm_step_buckets(DEFAULT_SCENE)
 
 
 def warm_step_buckets(scene: dict, up_to: int | None = None) -> None:
-    """After the warm-up proper, compile `scene`'s kernels for every step bucket of a single answer (up to the
-    stream's chunk length): the page's steps slider crosses them while it moves, and a compile there (0.1 to
-    2.5 s each) would hold the picture still. The persistent compilation cache makes later starts cheap."""
+    """Compile `scene`'s kernels for every step bucket of a single answer (up to the stream's chunk length): the
+    page's steps slider crosses them while it moves, and a compile there (0.1 to 2.5 s each) would hold the
+    picture still. The persistent compilation cache makes later starts cheap."""
     from .engine import CHUNK_STEPS, run_scene
     from .scene import normalise
     from .schedules.table import bucket
@@ -108,8 +109,7 @@ def warm_step_buckets(scene: dict, up_to: int | None = None) -> None:
     while size <= (up_to or CHUNK_STEPS):
         run_scene(normalise({**scene, "steps": size - 1}))  # size iterates: the largest count of that bucket
         size = bucket(size + 1)
-    long_lived.freeze()
-    log.info("step buckets of the default scene compiled in %.2f s", time.perf_counter() - started)
+    log.info("step buckets compiled in %.2f s", time.perf_counter() - started)
 
 
 class BodyLimit:
