@@ -1,16 +1,31 @@
 """Browser benchmark: headless Debian Chromium (Playwright) against a warm `optiscape serve`.
 
-- first load: navigation to the first full picture (all three views drawn, summary filled), fresh page each time;
-- parameter change: typing a new learning rate for one run of a 4 runs x 1000 steps scene, to all three views
-  updated (the page's own measure, from the edit to the last redraw, and the wall time seen from outside).
+- first load: navigation to the first full picture (all three views drawn, summary filled), fresh page each time,
+  plotly.min.js already in the browser's cache;
+- typed change: a new learning rate typed (Enter) for one run of a 4 runs x 1000 steps scene, to all three views
+  updated (the page's own measure, and the wall time seen from Playwright);
+- drag: 90 new values of that run's learning rate at 30 Hz, in the contour view and in the 3D view, driven two
+  ways: `field` sets the number field and fires its `change` event (what a form allows; works on every version
+  of the page), `slider` drags the slider beside it with the mouse (a real drag: Chromium fires `input` events).
+  Reported: completed view updates per second (from the first input until the last value is drawn), the median
+  input-to-redrawn latency as the page measures it (`window.optiscape.lastUpdateMs`: from the input event's time
+  to the frame that painted its answer, split into its parts where the page says), the same seen from outside
+  (an update's time minus the time of the input whose value the LR view shows then: lower when the page has
+  already drawn a newer answer by the time an update completes), and whether the last value ended up drawn.
 
-Headless Chromium draws WebGL with SwiftShader, on the CPU: a real GPU draws the 3D surface faster.
+An update is counted when the page sets `body[data-status=ready]`, which it does once all three views are
+redrawn. Headless Chromium draws WebGL with SwiftShader, on the CPU: a real GPU draws the 3D surface faster.
+The machine's load changes these figures: the script prints `uptime` with them.
 
-Usage: .venv/bin/python benchmarks/browser.py [--repeat 15]
+Usage: .venv/bin/python benchmarks/browser.py [--repeat 15] [--drags 3] [--skip-load] [--frontend DIR]
+
+`--frontend DIR` serves another copy of frontend/ (e.g. `git archive BASE frontend | tar -x -C /tmp/base`, then
+`--frontend /tmp/base/frontend`): before and after measured by the same script, one after the other.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -29,44 +44,196 @@ from server import serving  # noqa: E402
 SCENE = {"landscape": {"id": "rosenbrock"}, "steps": 1000, "runs": [
     {"optimizer": {"id": o}, "schedule": {"id": s, "params": {"lr": 1e-3}}, "start": [-1.5, 2.0]}
     for o, s in [("sgd", "constant"), ("momentum", "cosine"), ("nesterov", "step"), ("adam", "warmup_cosine")]]}
+DRAGGED = "runs.1.schedule.params.lr"  # a cosine schedule: its LR curve starts at the rate itself
+EVENTS, PERIOD_MS = 90, 1000 / 30
+VIEWPORT = {"width": 1600, "height": 1000}
+
+# Every time the page says all views are redrawn: when, the page's own latency, and the rate its LR view shows.
+# Installed once per page; each drag empties the lists.
+RECORDER = """(() => {
+  if (window.__bench) { window.__bench.inputs = []; window.__bench.updates = []; return; }
+  window.__bench = { inputs: [], updates: [] };
+  new MutationObserver(() => {
+    if (document.body.dataset.status !== 'ready') return;
+    const lr = document.getElementById('view-lr').data[1];
+    window.__bench.updates.push({ t: performance.now(), page: window.optiscape.lastUpdateMs, drawn: lr.y[0],
+      parts: window.optiscape.lastUpdateParts });
+  }).observe(document.body, { attributes: true, attributeFilter: ['data-status'] });
+})()"""
+
+# The form's way: set the number field and fire `change`, 90 times at 30 Hz (timed in the page).
+FIELD_DRIVER = """(async ({ loc, values, period }) => {
+  const field = document.querySelector(`input[type=number][data-loc='${loc}']`);
+  const t0 = performance.now();
+  for (let i = 0; i < values.length; i++) {
+    await new Promise((r) => setTimeout(r, Math.max(0, t0 + i * period - performance.now())));
+    field.value = String(values[i]);
+    window.__bench.inputs.push({ t: performance.now(), value: values[i] });
+    field.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+})"""
+
+# The slider's way: record each `input` event's value as the page parsed it (this listener runs after the page's).
+SLIDER_LISTENER = """((loc) => {
+  const slider = document.querySelector(`input[type=range][data-loc='${loc}']`);
+  if (slider.dataset.bench) return;
+  slider.dataset.bench = 'listened';
+  slider.addEventListener('input', (event) => {
+    const value = loc.split('.').reduce((node, key) => node?.[key], window.optiscape.scene);
+    window.__bench.inputs.push({ t: event.timeStamp, value });
+  });
+})"""
+
+
+def ready(page, timeout=120_000):
+    page.wait_for_selector("body[data-status=ready]", timeout=timeout)
+
+
+def first_loads(browser, url, repeat):
+    loads = []
+    for i in range(max(3, repeat // 3) + 1):
+        page = browser.new_page(viewport=VIEWPORT)
+        t = time.perf_counter()
+        page.goto(url + "/")
+        ready(page)
+        if i:  # the first load also fills the browser's cache of plotly.min.js
+            loads.append(time.perf_counter() - t)
+        page.close()
+    return loads
+
+
+def open_scene(browser, url, view):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(f"{url}/?s={encode(SCENE)}&view={view}")
+    ready(page)
+    shows = ("document.getElementById('view-landscape').data.some((t) => t.type === 'surface' || t.type === 'scatter3d')"
+             " ? '3d' : 'contour'")
+    if page.evaluate(shows) != view:  # a page without &view=
+        page.evaluate("document.body.dataset.status = 'stale'")
+        page.click("#mode")
+        deadline = time.monotonic() + 60
+        while page.evaluate(shows) != view:
+            assert time.monotonic() < deadline, "the view did not switch"
+            time.sleep(0.05)
+    time.sleep(0.5)
+    return page
+
+
+def typed_changes(page, repeat):
+    inside, outside = [], []
+    field = f"input[type=number][data-loc='{DRAGGED}']"
+    for i in range(repeat + 2):
+        page.evaluate("document.body.dataset.status = 'stale'")
+        t = time.perf_counter()
+        page.fill(field, f"{0.001 + 0.00001 * (i + 1):.5f}")
+        page.press(field, "Enter")
+        ready(page)
+        if i >= 2:
+            outside.append(time.perf_counter() - t)
+            inside.append(page.evaluate("window.optiscape.lastUpdateMs") / 1e3)
+    return inside, outside
+
+
+def wait_settled(page, final, timeout=60.0):
+    """Until the LR view shows `final` and nothing is pending; False if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = page.evaluate("""(final) => document.body.dataset.status === 'ready'
+            && document.getElementById('view-lr').data[1].y[0] === final""", final)
+        if done:
+            time.sleep(0.3)  # anything still in flight would show up here
+            return page.evaluate("document.getElementById('view-lr').data[1].y[0]") == final
+        time.sleep(0.05)
+    return False
+
+
+def drag(page, driver, index):
+    page.evaluate(RECORDER)
+    if driver == "field":
+        base = 0.001 + 0.0002 * index
+        values = [round(base + 0.00001 * (i + 1), 8) for i in range(EVENTS)]
+        page.evaluate(FIELD_DRIVER, {"loc": DRAGGED, "values": values, "period": PERIOD_MS})
+    else:
+        page.evaluate(SLIDER_LISTENER, DRAGGED)
+        slider = page.locator(f"input[type=range][data-loc='{DRAGGED}']")
+        slider.scroll_into_view_if_needed()
+        box = slider.bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] * 0.2, y)
+        page.mouse.down()
+        started = time.perf_counter()
+        # 60 events to the right, one pixel each, then 30 back to the left between the pixels passed on the way
+        # out (a slider has several positions a pixel): 90 distinct values
+        for i in range(EVENTS):
+            time.sleep(max(0.0, started + i * PERIOD_MS / 1e3 - time.perf_counter()))
+            offset = i + 1 if i < 60 else 60 - (i - 59) + 0.5
+            page.mouse.move(box["x"] + box["width"] * 0.2 + offset, y)
+        page.mouse.up()
+    inputs = page.evaluate("window.__bench.inputs")
+    final = inputs[-1]["value"]
+    settled = wait_settled(page, final)
+    updates = page.evaluate("window.__bench.updates")
+    t0 = inputs[0]["t"]
+    end = next((u["t"] for u in reversed(updates) if u["drawn"] == final), updates[-1]["t"] if updates else t0)
+    counted = [u for u in updates if t0 <= u["t"] <= end]
+    latencies = []
+    for u in counted:
+        shown = [e["t"] for e in inputs if e["value"] == u["drawn"] and e["t"] <= u["t"]]
+        if shown:
+            latencies.append(u["t"] - shown[-1])
+    return {"inputs": len(inputs), "updates": len(counted), "seconds": (end - t0) / 1e3,
+            "rate": len(counted) / max((end - t0) / 1e3, 1e-9), "latencies": latencies,
+            "page": [u["page"] for u in counted if u["page"] is not None], "settled": settled,
+            "parts": [u["parts"] for u in counted if u.get("parts")]}
+
+
+def summarise_drags(runs):
+    latencies = [v for r in runs for v in r["latencies"]]
+    page = [v for r in runs for v in r["page"]]
+    median = (lambda xs: f"{statistics.median(xs):.0f}" if xs else "–")
+    parts = [p for r in runs for p in r["parts"]]
+    split = (f"; of which waiting for a request slot {median([p.get('wait', 0) for p in parts])} ms, request to "
+             f"answer {median([p['answer'] for p in parts])} ms, answer to painted {median([p['draw'] for p in parts])} ms"
+             if parts else "")
+    return (f"{statistics.median([r['rate'] for r in runs]):.1f} updates/s (runs: "
+            f"{', '.join(format(r['rate'], '.1f') for r in runs)}), input-to-redrawn median {median(page)} ms "
+            f"in the page{split}, {median(latencies)} ms seen from outside, over {len(page)} updates; inputs per drag "
+            f"{[r['inputs'] for r in runs]}, drag lasted {[round(r['seconds'], 1) for r in runs]} s, last value drawn: "
+            f"{all(r['settled'] for r in runs)}")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--drags", type=int, default=3)
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--frontend", help="serve this frontend folder instead of the repository's")
     args = parser.parse_args()
-    with serving() as url, sync_playwright() as p:
+    lines = []
+    env = {"OPTISCAPE_FRONTEND": str(Path(args.frontend).resolve())} if args.frontend else None
+    with serving(env=env) as url, sync_playwright() as p:
         while not httpx.get(url + "/api/health").json()["warm"]:
             time.sleep(0.2)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        loads = []
-        for i in range(max(3, args.repeat // 3) + 1):
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            t = time.perf_counter()
-            page.goto(url + "/")
-            page.wait_for_selector("body[data-status=ready]", timeout=120_000)
-            if i:  # the first load also fills the browser's cache of plotly.min.js
-                loads.append(time.perf_counter() - t)
+        if not args.skip_load:
+            loads = first_loads(browser, url, args.repeat)
+            lines.append(f"first load to first full picture: median {statistics.median(loads):.2f} s "
+                         f"(min {min(loads):.2f}, max {max(loads):.2f}) over {len(loads)}")
+        for view in ("contour", "3d"):
+            page = open_scene(browser, url, view)
+            inside, outside = typed_changes(page, args.repeat)
+            lines.append(f"[{view}] typed change to all three views updated, 4 runs x 1000 steps: median "
+                         f"{statistics.median(inside) * 1e3:.0f} ms in the page, "
+                         f"{statistics.median(outside) * 1e3:.0f} ms seen from Playwright (over {len(inside)})")
+            has_slider = page.locator(f"input[type=range][data-loc='{DRAGGED}']").count() > 0
+            for driver in ("field", "slider") if has_slider else ("field",):
+                runs = [drag(page, driver, i) for i in range(args.drags)]
+                lines.append(f"[{view}] drag by {driver}, {EVENTS} values at 30 Hz: {summarise_drags(runs)}")
             page.close()
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(f"{url}/?s={encode(SCENE)}")
-        page.wait_for_selector("body[data-status=ready]", timeout=120_000)
-        inside, outside = [], []
-        field = "input[data-loc='runs.1.schedule.params.lr']"
-        for i in range(args.repeat + 2):
-            page.evaluate("document.body.dataset.status = 'stale'")
-            t = time.perf_counter()
-            page.fill(field, f"{0.001 + 0.00001 * (i + 1):.5f}")
-            page.press(field, "Enter")
-            page.wait_for_selector("body[data-status=ready]", timeout=120_000)
-            if i >= 2:
-                outside.append(time.perf_counter() - t)
-                inside.append(page.evaluate("window.optiscape.lastUpdateMs") / 1e3)
         browser.close()
-    print(f"first load to first full picture: median {statistics.median(loads):.2f} s (min {min(loads):.2f}, "
-          f"max {max(loads):.2f}) over {len(loads)}")
-    print(f"parameter change to all three views updated, 4 runs x 1000 steps: median {statistics.median(inside) * 1e3:.0f}"
-          f" ms in the page, {statistics.median(outside) * 1e3:.0f} ms seen from Playwright (over {len(inside)})")
+    for line in lines:
+        print(line)
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":

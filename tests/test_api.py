@@ -1,4 +1,5 @@
 """The HTTP API in process (TestClient): every endpoint and every error path of the contract."""
+import base64
 import json
 from pathlib import Path
 
@@ -9,7 +10,11 @@ from fastapi.testclient import TestClient
 from app.server.factory import create_app
 from app.contract.permalink import encode
 from app.vocabulary.limits import MAX_BODY_BYTES, MAX_MESH_N as MAX_MESH, MAX_RUNS, MAX_STEPS, MAX_TOKEN_LENGTH
+from app.optimizers import OPTIMIZERS
+from app.contract.scene import PLATEAU_OPTION_PARAMS
+from app.schedules import SCHEDULES
 from landscapes import LANDSCAPES
+from app.vocabulary.params import check_value
 from optimizers_and_schedules import ALL_OPTIMIZERS, ALL_SCHEDULES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +54,65 @@ def test_catalog_is_the_validation_source(client):
         assert answer.status_code == 200
         filled = client.get(f"/api/permalinks/{answer.json()['token']}").json()["runs"][0]["schedule"]["params"]
         assert filled == {p["name"]: p["default"] for p in entry["params"]}
+
+
+def _numbers(catalog):
+    """Every numeric parameter of the catalog: (where, entry)."""
+    for kind in ("landscapes", "optimizers", "schedules"):
+        for component_id, entry in catalog[kind].items():
+            yield from ((f"{kind}.{component_id}", p) for p in entry["params"])
+    yield from (("run_options.plateau", p) for p in catalog["run_options"]["plateau"])
+
+
+def test_every_slider_spans_only_values_the_api_accepts(client):
+    """A slider never proposes a number the server refuses: both ends of every parameter's slider pass the same
+    validation as a scene's value (at T = 500), a log slider stays above 0 (the page puts 0 at its left end where
+    0 is allowed), and the default lies inside."""
+    catalog = client.get("/api/catalog").json()
+    params = {(f"landscapes.{lid}", p.name): p for lid, landscape in LANDSCAPES.items() for p in landscape.params}
+    params |= {(f"optimizers.{oid}", p.name): p for oid, o in OPTIMIZERS.items() for p in o.params}
+    params |= {(f"schedules.{sid}", p.name): p for sid, s in SCHEDULES.items() for p in s.params}
+    params |= {("run_options.plateau", p.name): p for p in PLATEAU_OPTION_PARAMS}
+    checked = 0
+    for where, entry in _numbers(catalog):
+        slider = entry["slider"]
+        if entry["kind"] not in ("int", "float"):
+            assert slider is None, (where, entry["name"])
+            continue
+        ends = [500 if v == "T" else v for v in (slider["min"], slider["max"])]
+        assert ends[0] < ends[1], (where, entry["name"], slider)
+        for end in ends:
+            assert check_value(params[where, entry["name"]], end, 500)[1] is None, (where, entry["name"], end)
+        if slider["scale"] == "log":
+            assert ends[0] > 0
+        zero_end = slider["scale"] == "log" and entry["min"] == 0 and not entry["min_exclusive"]  # the page's 0
+        if isinstance(entry["default"], (int, float)) and not (zero_end and entry["default"] == 0):
+            assert ends[0] <= entry["default"] <= ends[1], (where, entry["name"])
+        checked += 1
+    assert checked > 80
+    for name, slider in catalog["sliders"].items():
+        assert slider["min"] < slider["max"] and (slider["scale"] == "linear" or slider["min"] > 0), name
+    assert catalog["sliders"]["steps"]["max"] <= catalog["limits"]["max_steps"]
+
+
+def test_catalog_palette_sweepables_and_stream_chunks_are_the_servers(client):
+    catalog = client.get("/api/catalog").json()
+    scene = {"landscape": {"id": "booth"}, "steps": 10, "runs": [{}] * 12}
+    filled = client.get(f"/api/permalinks/{client.post('/api/permalinks', json=scene).json()['token']}").json()
+    assert [run["colour"] for run in filled["runs"]] == (catalog["palette"] * 2)[:12]
+    small = {"landscape": {"id": "booth"}, "steps": 20, "runs": [{"clip_norm": 1.0, "noise": {"std": 0.1, "seed": 0}}]}
+    for param in catalog["sweep_params"]:
+        param = param.replace("<name>", "lr") if param.startswith("schedule") else param.replace("<name>", "momentum")
+        if "inner" in param:
+            continue  # only a Lookahead run has an inner optimizer
+        values = [10, 20] if param == "steps" else [0.1, 0.2]
+        scene = {**small, "runs": [{**small["runs"][0], "optimizer": {"id": "momentum"}}]}
+        answer = client.post("/api/sweeps", json={"scene": scene, "x": {"param": param, "values": values}})
+        assert answer.status_code == 200, (param, answer.text)
+    token = client.post("/api/permalinks", json={**small, "steps": catalog["stream_chunk_steps"]}).json()["token"]
+    with client.stream("GET", "/api/runs/stream", params={"s": token}) as stream:
+        chunks = [e for e in read_events("".join(stream.iter_text())) if e[0] == "chunk"]
+    assert [len(data["x"]) for _, data in chunks] == [catalog["stream_chunk_steps"], 1]
 
 
 def test_post_runs_returns_the_contract_document(client):
@@ -155,6 +219,55 @@ def test_stream_equals_post(client):
             assert np.concatenate([c[name] for c in chunks]).tolist() == run[name], name
         assert events[-1][1]["runs"][index] == {k: run[k] for k in ("status", "stopped_at", "summary")}
     assert posted[2]["status"] != "ok"
+
+
+TYPED_SCENE = {**CANYON, "steps": 3000, "runs": CANYON["runs"][:1] + [
+    {"optimizer": {"id": "momentum"}, "schedule": {"id": "constant", "params": {"lr": 0.5}}, "start": [-1.2, 1]},
+    {"optimizer": {"id": "lookahead"}, "schedule": {"id": "cosine", "params": {"lr": 0.001}}, "start": [-1.2, 1],
+     "noise": {"std": 1.0, "seed": 3}}]}
+
+
+def untyped(array: dict) -> list:
+    """A typed array back to the JSON answer's list: its float64 numbers, null where one is not finite."""
+    assert array["dtype"] == "f8"
+    values = np.frombuffer(base64.b64decode(array["bdata"]), dtype="<f8")
+    return [v if np.isfinite(v) else None for v in values.tolist()]
+
+
+def test_typed_arrays_carry_the_json_answers_numbers_bit_for_bit(client):
+    """?arrays=bdata: every array of every run as {dtype: "f8", bdata}, the same float64 numbers as the JSON
+    answer (stopped runs and Lookahead's fast weights included), everything else identical, and fewer bytes."""
+    plain = client.post("/api/runs", json=TYPED_SCENE, headers={"accept-encoding": "identity"})
+    typed = client.post("/api/runs", params={"arrays": "bdata"}, json=TYPED_SCENE)  # gzip accepted, not used
+    assert typed.status_code == 200 and typed.headers["content-encoding"] == "identity"
+    assert len(typed.content) < 0.7 * len(plain.content)
+    plain, typed = plain.json(), typed.json()
+    assert typed["scene"] == plain["scene"] and plain["runs"][1]["status"] != "ok"
+    fields = ("x", "y", "loss", "lr", "grad_norm", "step_norm", "fast_x", "fast_y")
+    for p, t in zip(plain["runs"], typed["runs"]):
+        assert {k: v for k, v in t.items() if k not in fields} == {k: v for k, v in p.items() if k not in fields}
+        assert set(t) == set(p)
+        for name in set(fields) & set(p):
+            assert untyped(t[name]) == p[name], name
+    assert "fast_x" in typed["runs"][2]
+    assert client.post("/api/runs", params={"arrays": "binary"}, json=TYPED_SCENE).status_code == 422
+
+
+def test_typed_stream_carries_the_json_streams_numbers_bit_for_bit(client):
+    token = client.post("/api/permalinks", json=TYPED_SCENE).json()["token"]
+    texts = {}
+    for arrays in ("json", "bdata"):
+        with client.stream("GET", "/api/runs/stream", params={"s": token, "arrays": arrays}) as stream:
+            texts[arrays] = read_events("".join(stream.iter_text()))
+    plain, typed = texts["json"], texts["bdata"]
+    assert [kind for kind, _ in typed] == [kind for kind, _ in plain] and len(plain) > 4
+    for (kind, p), (_, t) in zip(plain, typed):
+        if kind == "done":
+            assert t == p
+            continue
+        assert (t["run"], t["start_step"]) == (p["run"], p["start_step"])
+        assert {name: untyped(t[name]) for name in p if name not in ("run", "start_step")} == \
+            {name: p[name] for name in p if name not in ("run", "start_step")}
 
 
 def test_openapi_documents_every_endpoint_and_error(client):

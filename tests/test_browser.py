@@ -7,10 +7,12 @@ import os
 import time
 from pathlib import Path
 
+from urllib.parse import parse_qs, urlparse
+
 import httpx
 import pytest
 
-from app.contract.permalink import encode
+from app.contract.permalink import decode, encode
 from browser import ARGS, CHROMIUM
 from server import ROOT, serving
 
@@ -19,6 +21,11 @@ if not os.path.exists(CHROMIUM):
     pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the CI script does)", pytrace=False)
 
 ARTIFACTS = ROOT / "test-artifacts"
+TWO_RUNS = {"landscape": {"id": "rosenbrock"}, "steps": 400, "runs": [
+    {"label": "momentum", "optimizer": {"id": "momentum"}, "schedule": {"id": "constant", "params": {"lr": 0.001}},
+     "start": [-1.5, 2.0]},
+    {"label": "Adam", "optimizer": {"id": "adam"}, "schedule": {"id": "cosine", "params": {"lr": 0.05}},
+     "start": [-1.5, 2.0]}]}
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +46,17 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+def viewport():
+    return {"width": 1600, "height": 1000}
+
+
+@pytest.fixture
+def page(browser, request, viewport):
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
     page = context.new_page()
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("pageerror", lambda e: problems.append(f"{e}\n{e.stack}"))
     page.expected_console = set()  # exact messages a test provokes on purpose
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
@@ -75,60 +87,102 @@ def settle(page, action):
 
 
 def traces(page, view):
-    return page.evaluate(f"document.getElementById('{view}').data.map(t => ({{type: t.type, x: t.x, y: t.y}}))")
+    """The traces of a view, arrays as lists (typed arrays included)."""
+    return page.evaluate(f"""document.getElementById('{view}').data.map(t => ({{type: t.type, meta: t.meta ?? null,
+        x: t.x ? Array.from(t.x) : null, y: t.y ? Array.from(t.y) : null}}))""")
 
 
-def test_the_page_draws_all_three_views(page, url):
+def runs_of(page, view):
+    """A view's traces of runs (meta run-i), in run order."""
+    return [t for t in traces(page, view) if str(t["meta"]).startswith("run-")]
+
+
+def result(page, run, field):
+    return page.evaluate(f"Array.from(window.optiscape.results[{run}].{field})")
+
+
+def assert_drawn(page, run):
+    """Every view shows run `run`'s current result: the LR and loss curves are its values at the steps drawn (a
+    curve is decimated to the view's pixels, never changed), the path starts and ends where the run does."""
+    lr, loss = result(page, run, "lr"), result(page, run, "loss")
+    drawn_lr = next(t for t in runs_of(page, "view-lr") if t["meta"] == f"run-{run}")
+    assert drawn_lr["y"] == [lr[int(k)] for k in drawn_lr["x"]] and drawn_lr["x"][-1] == len(lr) - 1
+    drawn_loss = next(t for t in runs_of(page, "view-loss") if t["meta"] == f"run-{run}")
+    assert drawn_loss["x"][-1] == len(loss) - 1
+    path = next(t for t in runs_of(page, "view-landscape") if t["meta"] == f"run-{run}")
+    x, y = result(page, run, "x"), result(page, run, "y")
+    assert (path["x"][0], path["y"][0], path["x"][-1], path["y"][-1]) == (x[0], y[0], x[-1], y[-1])
+
+
+def test_the_page_draws_all_three_views_and_plays_its_first_scene_once(page, url):
     page.goto(url + "/")
     ready(page)
-    landscape = traces(page, "view-landscape")
-    assert landscape[0]["type"] == "surface" and [t["type"] for t in landscape[1:4]] == ["scatter3d"] * 3
-    lr, loss = traces(page, "view-lr"), traces(page, "view-loss")
-    assert len(lr) == 3 and all(len(t["y"]) == 500 for t in lr)
-    assert len(loss) == 3 and all(len(t["y"]) == 501 for t in loss)
+    assert page.evaluate("document.getElementById('view-background').data[0].type") == "contour"
+    assert len(runs_of(page, "view-landscape")) == 3 and len(runs_of(page, "view-lr")) == 3
+    assert len(runs_of(page, "view-loss")) == 3
     assert page.locator("#summary tbody tr").count() == 3
     assert page.locator("#controls select[data-loc='runs.0.schedule.id']").input_value() == "constant"
+    assert "view=contour" in page.url
+    # the default scene teaches one idea: one optimizer, three schedules, one run within the tolerance
+    effective = page.evaluate("window.optiscape.effective.runs")
+    assert len({r["optimizer"]["id"] for r in effective}) == 1 and len({r["schedule"]["id"] for r in effective}) == 3
+    assert "253" in page.text_content("#summary tbody tr:nth-child(3)")
+    assert page.is_visible("#preset-box") and "Warm-up" in page.text_content("#preset-title")
+    # it plays once, from step 0 to the end, then shows the whole runs
+    wait_until(page, "window.optiscape.playing && window.optiscape.step > 50")
+    wait_until(page, "!window.optiscape.playing && window.optiscape.step === null", timeout=30)
+    for run in range(3):
+        assert_drawn(page, run)
+    # each view names its runs in the runs' colours
+    colours = page.evaluate("window.optiscape.effective.runs.map(r => r.colour)")
+    for head in ("#head-landscape", "#head-lr", "#head-loss"):
+        assert page.locator(f"{head} .legend li").all_text_contents() == ["constant", "warm-up + cosine", "1cycle"]
+        swatches = page.evaluate(f"[...document.querySelectorAll('{head} .legend .swatch')]"
+                                 ".map(s => getComputedStyle(s).backgroundColor)")
+        assert swatches == [f"rgb({int(c[1:3], 16)}, {int(c[3:5], 16)}, {int(c[5:], 16)})" for c in colours]
 
 
 def test_changing_a_schedule_changes_the_lr_curve(page, url):
-    page.goto(url + "/")
+    page.goto(f"{url}/?s={encode(TWO_RUNS)}")
     ready(page)
-    before = traces(page, "view-lr")[0]["y"]
     settle(page, lambda: page.select_option("select[data-loc='runs.0.schedule.id']", "step"))
-    after = traces(page, "view-lr")[0]["y"]
-    assert before[0] == after[0] and after[100] == pytest.approx(after[0] / 2) and after[499] < after[0] / 10
+    after = result(page, 0, "lr")
+    assert after[0] == 0.001 and after[80] == pytest.approx(after[0] / 2) and after[399] < after[0] / 10
+    assert_drawn(page, 0)
     # a parameter typed in a generated control is used, and its step_size default follows T/5
     settle(page, lambda: page.fill("input[data-loc='runs.0.schedule.params.gamma']", "0.25") or
            page.press("input[data-loc='runs.0.schedule.params.gamma']", "Enter"))
-    assert traces(page, "view-lr")[0]["y"][100] == pytest.approx(after[0] / 4)
-    assert page.locator("input[data-loc='runs.0.schedule.params.step_size']").get_attribute("placeholder") == "100"
+    assert result(page, 0, "lr")[80] == pytest.approx(after[0] / 4)
+    assert_drawn(page, 0)
+    assert page.locator("input[type=number][data-loc='runs.0.schedule.params.step_size']").get_attribute("placeholder") == "80"
 
 
 def test_adding_duplicating_and_removing_runs(page, url):
     page.goto(url + "/")
     ready(page)
     settle(page, lambda: page.click("#add-run"))
-    assert len(traces(page, "view-lr")) == 4 and page.locator("#summary tbody tr").count() == 4
+    assert len(runs_of(page, "view-lr")) == 4 and page.locator("#summary tbody tr").count() == 4
     settle(page, lambda: page.click("fieldset[data-run='1'] button[title=duplicate]"))
-    assert len(traces(page, "view-loss")) == 5
-    assert traces(page, "view-loss")[2]["y"] == traces(page, "view-loss")[1]["y"]
+    assert len(runs_of(page, "view-loss")) == 5
+    assert runs_of(page, "view-loss")[2]["y"] == runs_of(page, "view-loss")[1]["y"]
+    colours = page.evaluate("window.optiscape.effective.runs.map(r => r.colour)")
     settle(page, lambda: page.click("fieldset[data-run='0'] button[title=remove]"))
-    assert len(traces(page, "view-loss")) == 4
+    assert len(runs_of(page, "view-loss")) == 4
+    assert page.evaluate("window.optiscape.effective.runs.map(r => r.colour)") == colours[1:]  # no run recoloured
 
 
 def test_clicking_the_contour_sets_the_selected_runs_start(page, url):
     page.goto(url + "/")
     ready(page)
     page.click("fieldset[data-run='1'] input[type=radio]")
-    page.click("#mode")
-    wait_until(page, "document.getElementById('view-landscape').data[0].type === 'contour'")
+    assert page.evaluate("document.getElementById('view-background').data[0].type") == "contour"
     box = page.locator("#view-landscape .nsewdrag").bounding_box()
     settle(page, lambda: page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25))
     start = page.evaluate("window.optiscape.scene.runs[1].start")
     assert start[0] == pytest.approx(1.0, abs=0.05) and start[1] == pytest.approx(2.0, abs=0.05)
-    assert float(page.input_value("input[data-loc='runs.1.start.0']")) == start[0]
+    assert float(page.input_value("input[type=number][data-loc='runs.1.start.0']")) == start[0]
     assert page.evaluate("window.optiscape.results[1].x[0]") == start[0]
-    assert page.evaluate("window.optiscape.scene.runs[0].start") == [-2, 2]
+    assert page.evaluate("window.optiscape.scene.runs[0].start") == [0, 2]
 
 
 def test_the_url_reproduces_the_scene_and_its_numbers(page, browser, url):
@@ -139,12 +193,12 @@ def test_the_url_reproduces_the_scene_and_its_numbers(page, browser, url):
     settle(page, lambda: page.select_option("select[data-loc='landscape.id']", "peaks"))
     link = page.url
     assert "?s=" in link and page.evaluate("history.length") == entries  # replaced, not piled up
-    results = page.evaluate("window.optiscape.results.map(r => r.loss)")
+    results = page.evaluate("window.optiscape.results.map(r => Array.from(r.loss))")
     other = browser.new_context().new_page()
     other.goto(link)
     ready(other)
     assert other.evaluate("window.optiscape.effective") == page.evaluate("window.optiscape.effective")
-    assert other.evaluate("window.optiscape.results.map(r => r.loss)") == results
+    assert other.evaluate("window.optiscape.results.map(r => Array.from(r.loss))") == results
     assert other.locator("select[data-loc='landscape.id']").input_value() == "peaks"
     other.context.close()
 
@@ -156,21 +210,24 @@ def test_export_csv_holds_every_step(page, url):
     with page.expect_download() as info:
         page.click("#export-csv")
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text())))
-    assert len(rows) == 3 * 501 and rows[0]["step"] == "0" and rows[0]["x"] == "-2"
-    assert float(rows[500]["loss"]) == page.evaluate("window.optiscape.results[0].loss[500]")
+    lengths = page.evaluate("window.optiscape.results.map(r => r.x.length)")
+    assert lengths == [19, 39, 501] and len(rows) == sum(lengths)  # two runs leave the map early
+    assert rows[0]["step"] == "0" and rows[0]["x"] == "0" and rows[0]["status"] == "escaped"
+    last = rows[-1]
+    assert (last["run"], last["step"]) == ("2", "500") and float(last["loss"]) == page.evaluate("window.optiscape.results[2].loss[500]")
     with page.expect_download() as info:
         page.click("#export-png")
     assert Path(info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with page.expect_download() as info:
         page.click("#export-script")
     script = Path(info.value.path()).read_text()
-    assert "import optax" in script and "optax.sgd(lr)" in script and "'label': 'SGD, constant'" in script
+    assert "import optax" in script and "optax.sgd(lr, momentum=0.9)" in script and "'label': '1cycle'" in script
 
 
 def test_bad_values_are_shown_next_to_their_control(page, url):
     page.goto(url + "/")
     ready(page)
-    lr = "input[data-loc='runs.0.schedule.params.lr']"
+    lr = "input[type=number][data-loc='runs.0.schedule.params.lr']"
     page.fill(lr, "20")
     page.press(lr, "Enter")
     page.wait_for_selector("body[data-status=invalid]")
@@ -184,7 +241,7 @@ def test_bad_values_are_shown_next_to_their_control(page, url):
     ready(page)
     page.select_option("select[data-loc='runs.0.schedule.id']", "triangular")
     ready(page)
-    base = "input[data-loc='runs.0.schedule.params.base_lr']"
+    base = "input[type=number][data-loc='runs.0.schedule.params.base_lr']"
     page.fill(base, "5")
     page.press(base, "Enter")
     page.wait_for_selector("body[data-status=invalid]")
@@ -194,18 +251,42 @@ def test_bad_values_are_shown_next_to_their_control(page, url):
 def test_timeline_plays_steps_and_hover_highlights(page, url):
     page.goto(url + "/")
     ready(page)
-    page.click("#play")
-    wait_until(page, "window.optiscape.step !== null && window.optiscape.step > 20")
-    page.click("#play")
+    wait_until(page, "window.optiscape.playing")
+    page.click("#play")  # the first scene plays by itself: pause it
     stopped = page.evaluate("window.optiscape.step")
     time.sleep(0.3)
-    assert page.evaluate("window.optiscape.step") == stopped
-    marker = page.evaluate("document.getElementById('view-landscape').data.filter(t => t.meta === 'step-marker')[0]")
-    assert marker["x"][0] == page.evaluate(f"window.optiscape.results[0].x[{stopped}]")
-    assert page.evaluate("document.getElementById('view-lr').layout.shapes[0].x0") == stopped
+    assert page.evaluate("window.optiscape.step") == stopped and not page.evaluate("window.optiscape.playing")
+    page.click("#play")
+    wait_until(page, f"window.optiscape.step > {stopped + 20}")
+    page.click("#play")
+    stopped = page.evaluate("window.optiscape.step")
+    wait_until(page, "document.getElementById('view-lr').layout.shapes[0]?.x0 === window.optiscape.step")
+    markers = page.evaluate("document.getElementById('view-landscape').data.find(t => t.meta === 'step-marker')")
+    assert markers["x"][2] == page.evaluate(f"window.optiscape.results[2].x[{stopped}]")  # 1cycle runs all the way
+    assert markers["x"][0] == page.evaluate("window.optiscape.results[0].x.at(-1)")  # constant stopped at 19
     page.focus("#timeline")
     page.keyboard.press("ArrowLeft")
     assert page.evaluate("window.optiscape.step") == stopped - 1
+
+
+def test_hovering_a_path_shows_its_step_position_loss_and_rate(page, url):
+    page.goto(f"{url}/?s={encode(TWO_RUNS)}")
+    ready(page)
+    assert not page.evaluate("window.optiscape.playing")  # a shared link does not play by itself
+    gd = "document.getElementById('view-landscape')"
+    curve = page.evaluate(f"{gd}.data.findIndex(t => t.meta === 'run-1')")
+    point = page.evaluate(f"{gd}.data[{curve}].customdata.findIndex(c => c[0] >= 100)")
+    step = page.evaluate(f"{gd}.data[{curve}].customdata[{point}][0]")
+    box = page.locator("#view-landscape .nsewdrag").bounding_box()
+    x, y = page.evaluate(f"[{gd}._fullLayout.xaxis.l2p({gd}.data[{curve}].x[{point}]), "
+                         f"{gd}._fullLayout.yaxis.l2p({gd}.data[{curve}].y[{point}])]")
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_selector("#view-landscape .hoverlayer .hovertext")
+    text = page.text_content("#view-landscape .hoverlayer .hovertext")
+    rate = page.evaluate(f"window.optiscape.results[1].lr[{step}].toPrecision(4)")
+    assert "Adam" in text and f"step {step}" in text and f"η {rate}" in text and "x " in text and "f " in text
+    assert page.evaluate("window.optiscape.step") == step  # the other views show that step too
+    assert page.evaluate("document.getElementById('view-loss').layout.shapes[0].x0") == step
 
 
 def test_paths_appear_while_a_long_scene_streams_and_stops_are_marked(page, url):
@@ -215,7 +296,9 @@ def test_paths_appear_while_a_long_scene_streams_and_stops_are_marked(page, url)
     page.goto(f"{url}/?s={encode(scene)}")
     ready(page)
     assert page.evaluate("window.optiscape.partialDraws") > 0
-    assert len(traces(page, "view-loss")[0]["y"]) == 40001
+    assert page.evaluate("window.optiscape.results[0].loss.length") == 40001
+    assert_drawn(page, 0)
+    assert len(runs_of(page, "view-loss")[0]["y"]) < 4000  # 40001 steps, drawn at the view's pixels
     stopped = page.evaluate("window.optiscape.results[1]")
     assert stopped["status"] in ("diverged", "escaped")
     cross = page.evaluate("document.getElementById('view-landscape').data.find(t => t.meta === 'stopped')")
@@ -304,10 +387,10 @@ def test_typing_a_function_and_a_schedule(page, url):
     page.goto(url + "/")
     ready(page)
     settle(page, lambda: page.select_option("select[data-loc='landscape.id']", "expression"))
-    f = "input[data-loc='landscape.params.f']"
+    f = "input[data-loc='landscape.params.f']"  # text: no slider
     settle(page, lambda: page.fill(f, "(x-1)^2 + 4*(y+1)^2") or page.press(f, "Enter"))
     assert page.evaluate("window.optiscape.effective.landscape.params.f") == "(x-1)^2 + 4*(y+1)^2"
-    assert "f(x, y) = (x-1)^2" in page.evaluate("document.getElementById('view-landscape').layout.title.text")
+    assert "f(x, y) = (x-1)^2" in page.text_content("#head-landscape")
     page.fill(f, "(x-1)^^2")
     page.expected_console.add("Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)")
     page.press(f, "Enter")
@@ -317,8 +400,9 @@ def test_typing_a_function_and_a_schedule(page, url):
     settle(page, lambda: page.select_option("select[data-loc='runs.0.schedule.id']", "expression"))
     g = "input[data-loc='runs.0.schedule.params.f']"
     settle(page, lambda: page.fill(g, "0.2 * 0.5^floor(k/100)") or page.press(g, "Enter"))
-    lr = traces(page, "view-lr")[0]["y"]
+    lr = result(page, 0, "lr")
     assert lr[0] == 0.2 and lr[100] == 0.1 and lr[499] == 0.2 / 16
+    assert_drawn(page, 0)
 
 
 def test_the_api_docs_render_offline_under_the_same_policy(page, url):
@@ -333,3 +417,118 @@ def test_the_api_docs_render_offline_under_the_same_policy(page, url):
     responses = page.text_content("#operations-default-post_basins_api_basins_post .responses-wrapper")
     assert '"steps_to_tolerance"' in responses and '"unsettled": -3' in responses  # the typed answer's example
     page.screenshot(path=str(ARTIFACTS / "docs_basins.png"))
+
+
+def lr_field(run):
+    return f"input[type=number][data-loc='runs.{run}.schedule.params.lr']"
+
+
+def lr_slider(run):
+    return f"input[type=range][data-loc='runs.{run}.schedule.params.lr']"
+
+
+def wait_for_url(page, check, timeout=10.0):
+    """Until the URL's ?s= token decodes to a scene for which check(scene) holds; returns the query."""
+    deadline = time.monotonic() + timeout
+    while True:
+        query = parse_qs(urlparse(page.url).query)
+        if "s" in query and check(decode(query["s"][0])):
+            return query
+        assert time.monotonic() < deadline, f"the URL never held it: {page.url}"
+        time.sleep(0.05)
+
+
+def assert_ends_at(page, run, value):
+    """The scene, every view and the URL end at `value` for run `run`'s rate (a cosine: η(0) is the rate)."""
+    wait_until(page, f"window.optiscape.effective.runs[{run}].schedule.params.lr === {value} && "
+                     "document.body.dataset.status === 'ready'")
+    assert result(page, run, "lr")[0] == value
+    assert_drawn(page, run)
+    query = wait_for_url(page, lambda scene: scene["runs"][run]["schedule"]["params"]["lr"] == value)
+    assert query["view"] == ["contour"]
+
+
+def test_dragging_a_slider_by_mouse_redraws_every_view_as_it_moves(page, url):
+    page.goto(f"{url}/?s={encode(TWO_RUNS)}")
+    ready(page)
+    before = page.evaluate("window.optiscape.updates")
+    page.locator(lr_slider(1)).scroll_into_view_if_needed()
+    box = page.locator(lr_slider(1)).bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.5, y)
+    page.mouse.down()
+    for i in range(1, 31):  # 30 moves at 30 Hz, to the right
+        page.mouse.move(box["x"] + box["width"] * (0.5 + 0.01 * i), y)
+        time.sleep(1 / 30)
+    page.mouse.up()
+    final = float(page.input_value(lr_field(1)))  # the slider writes the exact value into its field
+    assert final > 0.1 and page.evaluate("window.optiscape.scene.runs[1].schedule.params.lr") == final
+    assert_ends_at(page, 1, final)
+    assert page.evaluate("window.optiscape.updates") - before >= 3, "the views followed the drag, not only its end"
+    assert page.evaluate("window.optiscape.lastUpdateMs") > 0
+
+
+def test_a_slider_moves_with_the_arrow_keys(page, url):
+    page.goto(f"{url}/?s={encode(TWO_RUNS)}")
+    ready(page)
+    slider = page.locator(lr_slider(1))
+    start = int(slider.input_value())
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    assert int(slider.input_value()) == start + 5 and page.evaluate("document.activeElement.type") == "range"
+    final = float(page.input_value(lr_field(1)))
+    assert 0.05 < final < 0.05 * 1.1  # five positions of 1000 over six decades: about 7 % more
+    assert_ends_at(page, 1, final)
+    # the field takes any valid value, the slider follows it
+    settle(page, lambda: page.fill(lr_field(1), "0.002") or page.press(lr_field(1), "Enter"))
+    assert_ends_at(page, 1, 0.002)
+    assert int(slider.input_value()) < start
+
+
+def test_the_view_is_in_the_url(page, url):
+    page.goto(f"{url}/?s={encode(TWO_RUNS)}&view=3d")
+    ready(page)
+    wait_until(page, "document.getElementById('view-background').data?.[0]?.type === 'surface'")
+    assert {t["type"] for t in runs_of(page, "view-landscape")} == {"scatter3d"}
+    page.click("#mode")
+    wait_until(page, "document.getElementById('view-background').data[0].type === 'contour'")
+    wait_until(page, "location.search.includes('view=contour')")
+    assert {t["type"] for t in runs_of(page, "view-landscape")} == {"scatter"}
+    assert_drawn(page, 0)
+
+
+def test_the_learning_rate_axis_goes_log_by_itself_and_the_user_can_override_it(page, url):
+    near = {**TWO_RUNS, "runs": [{**run, "schedule": {"id": "constant", "params": {"lr": lr}}}
+                                 for run, lr in zip(TWO_RUNS["runs"], (0.001, 0.004))]}
+    page.goto(f"{url}/?s={encode(near)}")
+    ready(page)
+    axis = "document.getElementById('view-lr')._fullLayout.yaxis.type"
+    assert page.evaluate(axis) == "linear" and page.input_value("#lr-scale") == "auto"  # within a decade
+    settle(page, lambda: page.fill(lr_field(1), "0.05") or page.press(lr_field(1), "Enter"))
+    assert page.evaluate(axis) == "log" and "log axis (auto)" in page.text_content("#head-lr")
+    page.select_option("#lr-scale", "linear")
+    wait_until(page, f"{axis} === 'linear'")
+    settle(page, lambda: page.fill(lr_field(1), "0.08") or page.press(lr_field(1), "Enter"))
+    assert page.evaluate(axis) == "linear"  # the user's choice holds
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}])
+def test_small_screens_show_the_views_first_and_fold_the_controls(page, url):
+    page.goto(url + "/")
+    ready(page)
+    landscape = page.locator("#box-landscape").bounding_box()
+    assert landscape["x"] >= 0 and landscape["x"] + landscape["width"] <= 390
+    assert landscape["y"] + landscape["height"] <= 844 - 40, "the landscape is on the first screen"
+    assert not page.is_visible(lr_slider(0)) and page.is_visible("#panel > summary")
+    page.click("#panel > summary")
+    slider = page.locator(lr_slider(0))
+    slider.scroll_into_view_if_needed()
+    assert page.is_visible(lr_slider(0))
+    assert slider.bounding_box()["y"] > 844 / 2 - 40, "the controls open over the lower half: the views stay in sight"
+    page.screenshot(path=str(ARTIFACTS / "phone-controls-open.png"))
+    page.click("#panel > summary")  # folded again, then the window widens: they come back beside the views
+    assert not page.is_visible(lr_slider(0))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    wait_until(page, "document.getElementById('panel').open")
+    assert page.locator("#panel").bounding_box()["x"] < page.locator("#box-landscape").bounding_box()["x"]

@@ -92,6 +92,20 @@ def test_a_new_step_bucket_compiles_and_is_then_reused():
         assert messages != []
 
 
+def test_the_server_compiles_the_step_buckets_a_steps_slider_crosses_before_it_moves():
+    """A drag of the steps slider compiles nothing in the buckets the warm-up went through (here up to 192)."""
+    from app.server.warm_up import warm_step_buckets
+
+    scene = make_scene("himmelblau", steps=50, runs=[run("rmsprop", "cosine", lr=1e-2), run("rmsprop", "step", lr=1e-2)])
+    warm_step_buckets(scene, up_to=192)
+    with compile_log() as messages:
+        for steps in (30, 63, 64, 95, 120, 150, 191):  # iterates in the buckets 64, 96, 128 and 192
+            run_scene(make_scene("himmelblau", steps=steps, runs=scene["runs"]))
+        assert messages == []
+        run_scene(make_scene("himmelblau", steps=300, runs=scene["runs"]))  # beyond: compiles
+        assert messages != []
+
+
 def test_chunked_execution_is_bit_identical_to_one_call():
     scene = make_scene("rosenbrock", steps=700, runs=[
         run("adam", "warmup_cosine", lr=0.05),

@@ -9,6 +9,7 @@ import pytest
 
 from app.contract.permalink import decode, encode
 from app.contract.scene import normalise
+from app.vocabulary.limits import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node")
@@ -25,7 +26,8 @@ def node(mode: str, text: str) -> str:
     script = f"""
 import {{ encodeScene, decodeToken }} from {json.dumps((ROOT / 'frontend/js/permalink.js').as_uri())};
 let input = ""; for await (const chunk of process.stdin) input += chunk;
-const out = "{mode}" === "encode" ? await encodeScene(JSON.parse(input)) : JSON.stringify(await decodeToken(input.trim()));
+const limits = {{ max_token_length: {MAX_TOKEN_LENGTH}, max_scene_bytes: {MAX_SCENE_BYTES} }};
+const out = "{mode}" === "encode" ? await encodeScene(JSON.parse(input)) : JSON.stringify(await decodeToken(input.trim(), limits));
 process.stdout.write(out);
 """
     done = subprocess.run([NODE, "--input-type=module", "-e", script], input=text, capture_output=True, text=True,

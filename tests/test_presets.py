@@ -3,6 +3,7 @@ same engine the page uses. A preset whose claim stops holding fails the build.""
 import numpy as np
 import pytest
 
+from app.contract.catalog import DEFAULT_SCENE
 from app.contract.compute import run_scene
 from app.features.presets import FAMILIES, FIVE, PRESETS
 from app.contract.scene import normalise
@@ -129,3 +130,23 @@ def test_cyclical_and_one_cycle_presets_run_to_the_end():
 def test_families_name_real_schedules():
     assert [f["family"] for f in FAMILIES] == ["constant", "piecewise", "smooth", "cyclical", "warmup"]
     assert all(SCHEDULES[s].family in (f["family"], "warmup") for f in FAMILIES for s in f["schedules"])
+
+
+def test_warmup_the_default_scene_teaches_one_idea_and_reaches_the_tolerance():
+    """The page opens on this scene: one optimizer under three schedules, at least one run reaching the tolerance,
+    and every number its explanation quotes."""
+    assert DEFAULT_SCENE == PRESETS["warmup"].scene
+    scene, results = computed("warmup")
+    assert len({run["optimizer"]["id"] for run in scene["runs"]}) == 1
+    assert len({run["schedule"]["id"] for run in scene["runs"]}) == 3
+    assert [r.summary["steps_to_tolerance"] is not None for r in results] == [False, False, True]
+    runs = by_label(scene, results)
+    constant, warm, cycle = runs["constant"], runs["warm-up + cosine"], runs["1cycle"]
+    assert constant.grad_norm[0] == pytest.approx(400, rel=1e-3) and constant.step_norm[0] == pytest.approx(1.2, rel=1e-3)
+    assert (constant.status, constant.stopped_at) == ("escaped", 19)
+    assert warm.lr[0] == 0 and warm.lr[33] < 0.002 <= warm.lr[34]
+    assert (warm.status, warm.stopped_at) == ("escaped", 39)
+    assert cycle.lr[0] == pytest.approx(0.003 / 25) and int(np.argmax(cycle.lr)) == 149
+    assert cycle.step_norm[150] < 0.01 < min(constant.step_norm[:18])  # the bouncing has died down
+    assert (cycle.x[150], cycle.y[150]) == (pytest.approx(0.85, abs=0.01), pytest.approx(0.72, abs=0.01))
+    assert cycle.status == "ok" and cycle.summary["steps_to_tolerance"] == 253

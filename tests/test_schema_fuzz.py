@@ -42,6 +42,7 @@ ANSWERS = {
     "mesh of log(x)": ("GET", "/api/landscapes/{landscape_id}/mesh", {"path_parameters": {"landscape_id": "expression"},
                                                                       "query": {"n": 8, "f": "log(x) + y^2"}}),
     "runs": ("POST", "/api/runs", {"body": SCENE}),
+    "runs with typed arrays": ("POST", "/api/runs", {"body": SCENE, "query": {"arrays": "bdata"}}),
     "permalink": ("POST", "/api/permalinks", {"body": SCENE}),
     "basins": ("POST", "/api/basins", {"body": {"scene": SCENE, "run": 0, "n": 12}}),
     "sweeps": ("POST", "/api/sweeps", {"body": {"scene": SCENE, "run": 1, "x": {"param": "schedule.params.lr",
@@ -51,6 +52,7 @@ ANSWERS = {
                                                         "steps": 300}}),
     "seeds": ("POST", "/api/seeds", {"body": {"scene": SCENE, "run": 2, "seeds": 4}}),
     "stream": ("GET", "/api/runs/stream", {"query": {"s": encode(SCENE)}}),
+    "stream with typed arrays": ("GET", "/api/runs/stream", {"query": {"s": encode(SCENE), "arrays": "bdata"}}),
 }
 
 
@@ -74,7 +76,7 @@ def test_every_answer_matches_its_documented_schema(name):
     operation, case, response = _answer(name)
     operation.validate_response(response)
     text = response.text
-    if name in ("runs", "sweeps", "range test", "stream"):
+    if name in ("runs", "sweeps", "range test", "stream", "runs with typed arrays", "stream with typed arrays"):
         assert '"diverged"' in text or '"escaped"' in text, "the answer should hold a stopped run"
     if name in ("runs", "basins", "sweeps", "mesh of log(x)"):
         assert "null" in text, "the answer should hold a null"
@@ -92,6 +94,8 @@ def test_the_permalinked_scene_matches_its_documented_schema():
     ("runs", lambda a: a["runs"][0].update(status="lost")),
     ("runs", lambda a: a["runs"][1]["summary"].update(extra=1)),
     ("runs", lambda a: a["runs"][0].update(x="1,2")),
+    ("runs with typed arrays", lambda a: a["runs"][0]["x"].update(dtype="f4")),
+    ("runs with typed arrays", lambda a: a["runs"][2]["fast_x"].update(bdata="not base64!")),
     ("basins", lambda a: a["codes"].update(diverged=5)),
     ("basins", lambda a: a["basin"][0].__setitem__(0, None)),
     ("sweeps", lambda a: a["stopped_at"][0].__setitem__(0, -1)),

@@ -49,6 +49,17 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class TypedArray(Answer):
+    """An array as Plotly's typed-array spec writes it (`?arrays=bdata`): the same float64 bits as the JSON list,
+    a number that is not finite kept as it is (NaN, ±Infinity) where the list has null."""
+
+    dtype: Literal["f8"] = Field(description="little-endian float64")
+    bdata: str = Field(pattern="^[A-Za-z0-9+/]*={0,2}$", description="base64 of the bytes")
+
+
+Arrays = Numbers | TypedArray  # a list of numbers, or with ?arrays=bdata a TypedArray
+
+
 class CriticalPoint(Answer):
     kind: Literal["minimum", "maximum", "saddle"]
     x: float
@@ -70,14 +81,14 @@ class Summary(Answer):
 class RunResult(Answer):
     """One run, arrays indexed by step k; they end at `stopped_at` when the run stopped."""
 
-    x: Numbers = Field(description="θ_k, first coordinate (N+1)")
-    y: Numbers = Field(description="θ_k, second coordinate (N+1)")
-    loss: Numbers = Field(description="f(θ_k) (N+1)")
-    lr: Numbers = Field(description="the rate used by update k, after plateau scaling (N)")
-    grad_norm: Numbers = Field(description="‖∇f(θ_k)‖ before clipping and noise (N)")
-    step_norm: Numbers = Field(description="‖θ_{k+1} − θ_k‖ (N)")
-    fast_x: Numbers | None = Field(None, description="Lookahead only: the fast weights")
-    fast_y: Numbers | None = Field(None, description="Lookahead only: the fast weights")
+    x: Arrays = Field(description="θ_k, first coordinate (N+1)")
+    y: Arrays = Field(description="θ_k, second coordinate (N+1)")
+    loss: Arrays = Field(description="f(θ_k) (N+1)")
+    lr: Arrays = Field(description="the rate used by update k, after plateau scaling (N)")
+    grad_norm: Arrays = Field(description="‖∇f(θ_k)‖ before clipping and noise (N)")
+    step_norm: Arrays = Field(description="‖θ_{k+1} − θ_k‖ (N)")
+    fast_x: Arrays | None = Field(None, description="Lookahead only: the fast weights")
+    fast_y: Arrays | None = Field(None, description="Lookahead only: the fast weights")
     status: Status = Field(description="diverged: a value became non-finite; escaped: left twice the plot domain "
                            "or fell below the landscape's floor")
     stopped_at: Steps = Field(description="the step where the run stopped; null: it ran to the end")
@@ -170,6 +181,14 @@ class SeedsAnswer(Answer):
     paths: list[SeedPath]
 
 
+class Slider(Answer):
+    """The span of a control's slider (the field beside it takes any valid value)."""
+
+    min: float | Literal["T"]
+    max: float | Literal["T"] = Field(description='a number, or "T" (the step count)')
+    scale: Literal["linear", "log"]
+
+
 class ParamEntry(Answer):
     """One parameter of a landscape, optimizer, schedule or run option: what validates it and what a control
     needs (app.vocabulary.params.Param.describe)."""
@@ -189,6 +208,7 @@ class ParamEntry(Answer):
     range: str = Field(description='the allowed range as the 422s write it, e.g. "(0, 10]"')
     choices: list[str] | None = Field(None, description="the allowed values of a choice")
     max_length: int | None = Field(None, description="the longest allowed list")
+    slider: Slider | None = Field(description="a number's slider span; null for other kinds")
 
 
 class Start(Answer):
@@ -289,6 +309,13 @@ class CatalogAnswer(Answer):
     run_options: RunOptions
     default_scene: Scene = Field(description="what the page shows when opened without a link")
     page_mesh_n: int
+    palette: list[Annotated[str, Field(pattern="^#[0-9a-f]{6}$")]] = Field(
+        description="the default colours of runs 1, 2, ... (cycled)")
+    sliders: dict[str, Slider] = Field(description="slider spans of steps, clip_norm, noise.std and noise.seed; a "
+                                       "run's start spans the landscape's domain")
+    sweep_params: list[str] = Field(description="what a sweep may vary; <name> stands for any number of that "
+                                    "component")
+    stream_chunk_steps: int = Field(description="steps per chunk of /api/runs/stream")
     presets: list[Preset]
     families: list[Family]
 
@@ -310,14 +337,14 @@ class StreamChunk(Answer):
 
     run: int = Field(ge=0)
     start_step: int = Field(ge=0)
-    x: Numbers
-    y: Numbers
-    loss: Numbers
-    lr: Numbers
-    grad_norm: Numbers
-    step_norm: Numbers
-    fast_x: Numbers | None = Field(None, description="Lookahead only")
-    fast_y: Numbers | None = Field(None, description="Lookahead only")
+    x: Arrays
+    y: Arrays
+    loss: Arrays
+    lr: Arrays
+    grad_norm: Arrays
+    step_norm: Arrays
+    fast_x: Arrays | None = Field(None, description="Lookahead only")
+    fast_y: Arrays | None = Field(None, description="Lookahead only")
 
 
 class RunEnd(Answer):

@@ -10,33 +10,32 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from landscapes import LANDSCAPES
+from landscapes import LANDSCAPES, typed
+
+from ..engine.trajectories import CHUNK_STEPS
+from ..features.presets import FAMILIES, PRESETS
+from ..features.sweeps import SWEEP_PARAMS
+from ..optimizers import OPTIMIZERS
+from ..schedules import SCHEDULES
 from ..vocabulary.limits import MAX_CLIP_NORM, MAX_NOISE_STD, MAX_SEED, catalog_limits
 from ..vocabulary.params import Param, defaults
-
-from landscapes import typed
-from ..optimizers import OPTIMIZERS
-from ..features.presets import FAMILIES, PRESETS
-from .scene import PLATEAU_OPTION_PARAMS, Noise, Run, Scene
-from ..schedules import SCHEDULES
+from .scene import PALETTE, PLATEAU_OPTION_PARAMS, Noise, Run, Scene
 
 DEFAULT_STEPS = Scene.model_fields["steps"].default
 PAGE_MESH_N = 80  # the grid the page asks for
 
-# What the page shows when opened without a link (and what the server warms up first).
-DEFAULT_SCENE = {
-    "version": 1,
-    "landscape": {"id": "rosenbrock", "params": {}},
-    "steps": 500,
-    "runs": [
-        {"label": "SGD, constant", "optimizer": {"id": "sgd", "params": {}},
-         "schedule": {"id": "constant", "params": {"lr": 0.0015}}, "start": [-2.0, 2.0]},
-        {"label": "momentum, cosine", "optimizer": {"id": "momentum", "params": {}},
-         "schedule": {"id": "cosine", "params": {"lr": 0.001}}, "start": [-2.0, 2.0]},
-        {"label": "Adam, constant", "optimizer": {"id": "adam", "params": {}},
-         "schedule": {"id": "constant", "params": {"lr": 0.1}}, "start": [-2.0, 2.0]},
-    ],
+# The spans of the sliders beside the numbers of a scene that are not in a parameter list (those carry their
+# own, `Param.slider`); each field still takes any valid value. A run's start spans the landscape's domain.
+SLIDERS = {
+    "steps": {"min": 10, "max": 5000, "scale": "log"},
+    "clip_norm": {"min": 0.01, "max": 100, "scale": "log"},
+    "noise.std": {"min": 0, "max": 10, "scale": "linear"},
+    "noise.seed": {"min": 0, "max": 100, "scale": "linear"},
 }
+
+# What the page shows when opened without a link (and what the server warms up first): one idea at once, the
+# same optimizer under three schedules, one of them reaching the tolerance.
+DEFAULT_SCENE = PRESETS["warmup"].scene
 
 
 def describe(params: tuple[Param, ...], steps: int = DEFAULT_STEPS) -> list[dict]:
@@ -46,6 +45,7 @@ def describe(params: tuple[Param, ...], steps: int = DEFAULT_STEPS) -> list[dict
     for param in params:
         entry = param.describe(steps)
         entry["default"] = values[param.name]
+        entry["slider"] = param.slider(values[param.name])
         entries.append(entry)
     return entries
 
@@ -95,6 +95,10 @@ def catalog() -> dict:
         },
         "default_scene": DEFAULT_SCENE,
         "page_mesh_n": PAGE_MESH_N,
+        "palette": list(PALETTE),
+        "sliders": SLIDERS,
+        "sweep_params": list(SWEEP_PARAMS),
+        "stream_chunk_steps": CHUNK_STEPS,
         "presets": [preset.as_dict() for preset in PRESETS.values()],
         "families": FAMILIES,
     }

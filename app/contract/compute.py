@@ -20,13 +20,16 @@ from ..features.sweeps import sweep as sweep_of
 from .plans import plan_of
 from .requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
 from .scene import Scene, scene_of
+from .typed_arrays import with_typed_arrays
 
 
 # ---- answers of validated models ----
 
-def answer_runs(scene: Scene) -> dict:
-    """What `POST /api/runs` answers: the normalised scene and every run's result."""
-    return {"scene": scene.model_dump(), "runs": [result.as_dict() for result in run_plan(plan_of(scene))]}
+def answer_runs(scene: Scene, typed: bool = False) -> dict:
+    """What `POST /api/runs` answers: the normalised scene and every run's result (`typed`: its arrays as
+    `typed_arrays` writes them, `?arrays=bdata`)."""
+    runs = [result.as_dict() for result in run_plan(plan_of(scene))]
+    return {"scene": scene.model_dump(), "runs": [with_typed_arrays(run) for run in runs] if typed else runs}
 
 
 def answer_basins(request: BasinRequest) -> dict:

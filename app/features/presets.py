@@ -51,7 +51,25 @@ SADDLE_OPTIMIZERS = [("SGD", "sgd", {}), ("momentum", "momentum", {}), ("Adam", 
                      ("Lookahead-Yogi", "lookahead", {"inner": {"id": "yogi", "params": {}}}),
                      ("Yogi, moments start at 0", "yogi", {"initial_accumulator_value": 0.0})]
 
+WARMUP_START = (0.0, 2.0)
+
 ALL = (
+    Preset(
+        "warmup", "Warm-up: one peak rate, three fates", "a constant rate flies off the wall, a slow warm-up does not",
+        ("Momentum (β = 0.9) from (0, 2) on Rosenbrock, three times with the same peak rate η = 0.003: only the "
+         "schedule differs.",
+         "At the constant rate the first step is 1.2 long (the gradient there has norm 400): the iterate bounces "
+         "from wall to wall of the valley and leaves the map at step 19.",
+         "Linear warm-up + cosine starts at 0 and passes 0.002 at step 34, while the iterate is still bouncing "
+         "across the valley: it leaves the map at step 39.",
+         "1cycle starts at η/25 and reaches η only at step 149; by step 150 the bouncing has died down and the "
+         "iterate is far along the valley, near (0.85, 0.72): it gets within the tolerance at step 253.",
+         "Try next: drag the 1cycle rate up, or the warm-up length, and find where the same peak stops being safe."),
+        "constant, warmup_cosine, one_cycle", _scene("warmup", "rosenbrock", [
+            _run("constant", "momentum", "constant", WARMUP_START, schedule_params={"lr": 0.003}),
+            _run("warm-up + cosine", "momentum", "warmup_cosine", WARMUP_START, schedule_params={"lr": 0.003}),
+            _run("1cycle", "momentum", "one_cycle", WARMUP_START, schedule_params={"max_lr": 0.003})]),
+    ),
     Preset(
         "canyon", "Canyon: five schedules on Rosenbrock", "constant bounces between the walls, decay settles",
         ("Watch the loss trace of the constant rate: in the last hundred steps it goes up and down at every step, "

@@ -1,4 +1,4 @@
-"""Every learning-rate schedule of SPEC section 1, keyed by the ids the URL and JSON use.
+"""Every learning-rate schedule of docs/mathematics.md, keyed by the ids the URL and JSON use.
 
 Example:
     >>> SCHEDULES["cosine"].family, SCHEDULES["sequence"].family, SCHEDULES["expression"].family

@@ -70,13 +70,14 @@ async def validated(model: type[BaseModel], data: Any):
     return await anyio.to_thread.run_sync(validate)
 
 
-async def answer_off_loop(request: Request, compute: Callable, *args) -> Response:
+async def answer_off_loop(request: Request, compute: Callable, *args, compress: bool = True) -> Response:
     """compute(*args), its JSON encoding and its gzip, all in a worker thread (at most COMPUTE_SLOTS at once).
 
     A large answer (up to 56 MB of JSON for 400,000 run-steps) takes longer to encode and compress than to
     compute; done on the event loop, that would stall every other request. `Server-Timing` reports the parts
-    in ms: compute, encode (JSON), gzip."""
-    accepts_gzip = "gzip" in request.headers.get("accept-encoding", "")
+    in ms: compute, encode (JSON), gzip. `compress=False` sends it as it is (Content-Encoding: identity, which
+    the gzip middleware leaves alone)."""
+    accepts_gzip = compress and "gzip" in request.headers.get("accept-encoding", "")
 
     def work() -> tuple[bytes, dict]:
         started = time.perf_counter()
@@ -84,7 +85,7 @@ async def answer_off_loop(request: Request, compute: Callable, *args) -> Respons
         computed = time.perf_counter()
         body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
         encoded = time.perf_counter()
-        headers = {"Vary": "Accept-Encoding"}
+        headers = {"Vary": "Accept-Encoding"} if compress else {"Content-Encoding": "identity"}
         if accepts_gzip and len(body) >= GZIP_MIN_BYTES:
             body = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
             headers["Content-Encoding"] = "gzip"

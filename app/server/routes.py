@@ -6,7 +6,7 @@ is the contract's (`app.contract`).
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, AsyncIterator
+from typing import Annotated, Any, AsyncIterator, Literal
 
 import anyio
 import orjson
@@ -24,6 +24,7 @@ from ..contract.mesh import QueryError, UnknownLandscape, mesh_request
 from ..contract.permalink import TokenError, decode, encode
 from ..contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
 from ..contract.scene import EXAMPLE_SCENE, Scene, scene_of
+from ..contract.typed_arrays import with_typed_arrays
 from ..vocabulary.limits import MAX_MESH_N, MAX_TOKEN_LENGTH, MIN_MESH_N
 from . import long_lived
 from .off_loop import COMPUTE_LIMITER, ORJSONResponse, answer_off_loop, body_of, off_loop, validated
@@ -57,10 +58,17 @@ def _mesh_answer(landscape, values, n: int) -> dict:
     return {"x": xs, "y": ys, "z": zs}
 
 
+ArraysQuery = Annotated[Literal["json", "bdata"], Query(
+    description="how the arrays of each run (or chunk) are written: `json` lists of numbers (null where not "
+                "finite), or `bdata` {dtype: \"f8\", bdata: base64 of little-endian float64}, Plotly's typed-array "
+                "form: the same bits, in about 57% of the bytes, sent without gzip")]
+
+
 @router.post("/runs", response_model=RunsAnswer, responses=ERRORS, summary="Compute every run of a scene")
-async def post_runs(body: body_of(Scene), request: Request) -> Response:
+async def post_runs(body: body_of(Scene), request: Request, arrays: ArraysQuery = "json") -> Response:
     scene = await validated(Scene, body)
-    return await answer_off_loop(request, compute.answer_runs, scene)
+    # typed arrays go as they are: base64 of float64 shrinks by a third under gzip, at 5 to 15 ms a page scene
+    return await answer_off_loop(request, compute.answer_runs, scene, arrays == "bdata", compress=arrays != "bdata")
 
 
 def scene_of_token(token: str) -> Scene:
@@ -99,14 +107,15 @@ class NotJSON(Response):
             "content": {"text/event-stream": {"itemSchema": STREAM_EVENT_SCHEMA}}}},
             summary="Stream the runs of a permalinked scene as Server-Sent Events")
 async def stream_runs(s: Annotated[str, Query(description="permalink token", max_length=10 * MAX_TOKEN_LENGTH,
-                                              examples=[EXAMPLE_TOKEN])]):
+                                              examples=[EXAMPLE_TOKEN])], arrays: ArraysQuery = "json"):
     scene = await anyio.to_thread.run_sync(scene_of_token, s)  # inflate and validate off the loop
 
     async def events() -> AsyncIterator[bytes]:
         iterator = compute.stream_scene(scene)
         try:
             while True:
-                encoded = await anyio.to_thread.run_sync(_next_event, iterator, limiter=COMPUTE_LIMITER)
+                encoded = await anyio.to_thread.run_sync(_next_event, iterator, arrays == "bdata",
+                                                         limiter=COMPUTE_LIMITER)
                 if encoded is None:
                     return
                 yield encoded
@@ -117,14 +126,14 @@ async def stream_runs(s: Annotated[str, Query(description="permalink token", max
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _next_event(iterator) -> bytes | None:
+def _next_event(iterator, typed: bool = False) -> bytes | None:
     """The next event of a stream, computed and encoded (in a worker thread); None at the end."""
     event = next(iterator, None)
     if event is None:
         long_lived.after_request()
         return None
     kind = event.pop("event")
-    return sse(kind, event)
+    return sse(kind, with_typed_arrays(event) if typed and kind == "chunk" else event)
 
 
 @router.post("/permalinks", response_model=PermalinkAnswer, responses=ERRORS, summary="A permalink for a scene")

@@ -10,6 +10,8 @@ from landscapes import LANDSCAPES, mesh
 
 from ..contract.catalog import DEFAULT_SCENE, PAGE_MESH_N
 from ..contract.compute import run_scene
+from ..engine.trajectories import CHUNK_STEPS
+from ..vocabulary.compile_once import bucket
 from . import long_lived
 
 log = logging.getLogger("optiscape")
@@ -17,7 +19,8 @@ WARM_UP = {"done": False, "seconds": None}
 
 
 def warm_up() -> None:
-    """Compile the kernels a first visitor is likely to need: the default scene's bucket, a few run buckets."""
+    """Compile the kernels a first visitor is likely to need: the default scene's bucket, a few run buckets, then
+    the default scene's other step buckets (its steps slider crosses them)."""
     started = time.perf_counter()
     run_scene(DEFAULT_SCENE)  # what the page shows first
     mesh(LANDSCAPES[DEFAULT_SCENE["landscape"]["id"]], {}, PAGE_MESH_N)
@@ -25,6 +28,19 @@ def warm_up() -> None:
     for runs in ([noisy], [{}] * 3, [{"optimizer": {"id": "adam"}}] * 2, [{"optimizer": {"id": "momentum"}}] * 5):
         for steps in (500, 1000):
             run_scene({"landscape": {"id": "rosenbrock"}, "steps": steps, "runs": runs})
+    warm_step_buckets(DEFAULT_SCENE)
     long_lived.freeze()  # JAX's caches and kernels live as long as the server: out of the collector's sight
     WARM_UP.update(done=True, seconds=time.perf_counter() - started)
     log.info("warm-up compiled in %.2f s", WARM_UP["seconds"])
+
+
+def warm_step_buckets(scene: dict, up_to: int = CHUNK_STEPS) -> None:
+    """Compile `scene`'s kernels for every step bucket of a single answer (up to the stream's chunk length): the
+    page's steps slider crosses them while it moves, and a compile there (0.1 to 2.5 s each) would hold the
+    picture still. The persistent compilation cache makes later starts cheap."""
+    started = time.perf_counter()
+    size = bucket(1)
+    while size <= up_to:
+        run_scene({**scene, "steps": size - 1})  # size iterates: the largest count of that bucket
+        size = bucket(size + 1)
+    log.info("step buckets compiled in %.2f s", time.perf_counter() - started)

@@ -116,7 +116,59 @@ class Param:
             entry["choices"] = list(self.choices)
         if self.kind.endswith("_list"):
             entry["max_length"] = self.max_length
+        entry["slider"] = self.slider()
         return entry
+
+    def slider(self, default: Any = None) -> dict | None:
+        """The span of a control's slider for this number (the field beside it takes any valid value), or None.
+
+        `default` is the default where it is written in T (as the catalog evaluates it); bounds may be "T".
+        Where the valid range is narrow enough to drag across it is the slider's span, moved in by a thousandth
+        of it where a bound is excluded (by 1 for an integer); a log scale starts at default/1000 (max/10⁶ when
+        the default is 0 or unknown) where the range reaches 0; a linear range wider than 100 × m
+        (m = max(|default|, 1)) is cut to 10 × m from its lower end; an open bound lies 10 × m from the default.
+
+        Example:
+            >>> Param("lr", "rate", 0.01, min=0, max=10, min_exclusive=True, scale="log").slider()
+            {'min': 1e-05, 'max': 10.0, 'scale': 'log'}
+            >>> Param("patience", "steps", 10, kind="int", min=1, max=100_000).slider()
+            {'min': 1, 'max': 101, 'scale': 'linear'}
+        """
+        if self.kind not in ("int", "float"):
+            return None
+        if default is None and not isinstance(self.default, Derived):
+            default = self.default
+        default = default if isinstance(default, (int, float)) and not isinstance(default, bool) else None
+        m = max(abs(default or 0), 1)
+        lo, hi = self.min, self.max
+        if self.scale == "log":
+            floor = default / 1000 if default else (hi * 1e-6 if isinstance(hi, (int, float)) else 1e-6)  # six decades
+            lo = floor if lo is None or (lo != "T" and lo <= 0) else lo
+            hi = (default or 1) * 1000 if hi is None else hi
+        else:
+            centre = 0 if default is None else default
+            if lo is None:
+                lo = centre - 10 * m
+            if hi is None:
+                hi = centre + 10 * m
+            elif hi != "T" and lo != "T" and hi - lo > 100 * m:
+                hi = lo + 10 * m
+        integer = self.kind == "int"
+        inward = 1 if integer or "T" in (lo, hi) else (hi - lo) / 1000
+        if self.min_exclusive and lo == self.min:
+            lo = lo + inward
+        if self.max_exclusive and hi == self.max:
+            hi = hi - inward
+        return {"min": _tidy(lo, integer), "max": _tidy(hi, integer), "scale": self.scale}
+
+
+def _tidy(value: Bound, integer: bool) -> Bound:
+    """A slider bound as the catalog writes it: "T", an int for integers, else a float to 12 digits."""
+    if value == "T":
+        return value
+    if integer:
+        return int(round(value))
+    return float(f"{value:.12g}")
 
 
 def _fmt(x: float) -> str:

@@ -1,13 +1,33 @@
 // The control panel, built from the catalog's parameter lists (never a second hand-written list). Structural
 // changes (a run added, an optimizer or schedule changed) rebuild it; value changes update it in place so that
-// keyboard focus stays where it is. Every input carries data-loc, the dotted path of its value in the scene.
+// keyboard focus stays where it is. Every input carries data-loc, the dotted path of its value in the scene; a
+// number has its exact field and, after it, a slider (input[type=range]) with the same data-loc, spanning the
+// catalog's slider range on its scale (sliders.js). A slider reports every move (handlers.set(loc, value,
+// {live: true, at: the event's time})) and its release (handlers.settle()); the field reports a typed value on
+// Enter or blur.
 
 import { fieldsOf, parseInput } from "./catalog.js";
 import { el } from "./dom.js";
+import { fromPosition, sliderFor, toPosition } from "./sliders.js";
 import { getAt } from "./state.js";
 
 let uid = 0;
 const id = () => `c${++uid}`;
+const sliders = new WeakMap();  // a range input -> its slider (span, scale, positions)
+
+// The slider beside a number field: moving it writes the field and reports the value as it goes.
+function slider(loc, spec, value, label, field, handlers) {
+  const input = el("input", { type: "range", min: 0, max: spec.positions, step: 1, "data-loc": loc,
+    "aria-label": `${label} (slider)`, value: toPosition(spec, value), tabindex: 0 });
+  sliders.set(input, spec);
+  input.addEventListener("input", (event) => {
+    const chosen = fromPosition(spec, Number(input.value));
+    field.value = formatValue(chosen);
+    handlers.set(loc, chosen, { live: true, at: event.timeStamp });
+  });
+  input.addEventListener("change", () => handlers.settle());
+  return input;
+}
 
 function fieldControl(field, loc, handlers) {
   const inputId = id();
@@ -39,7 +59,11 @@ function fieldControl(field, loc, handlers) {
   const hints = { text: "x, y, your names, numbers, + − * / ^, sin cos exp log sqrt abs tanh min max…",
     domain: "x_min, x_max, y_min, y_max", constants: "named parameters: a = 1, b = 0.5" };
   const range = wide ? hints[field.kind] : field.range;
-  return el("div", { class: `field${wide ? " wide" : ""}` }, label, input, el("small", { class: "range", text: range }), error);
+  const span = field.param.slider;
+  const row = span ? el("div", { class: "number" }, input, slider(loc, sliderFor(span, { steps: field.steps,
+    integer: field.kind === "int", zeroEnd: field.param.min === 0 && !field.param.min_exclusive }), field.value, field.name,
+  input, handlers)) : input;
+  return el("div", { class: `field${wide ? " wide" : ""}` }, label, row, el("small", { class: "range", text: range }), error);
 }
 
 export function formatValue(value) {
@@ -52,7 +76,7 @@ export function formatValue(value) {
 function paramFields(params, given, effective, steps, loc, handlers) {
   const box = el("div", { class: "params" });
   for (const field of fieldsOf(params.filter((p) => p.kind !== "parts" && p.kind !== "optimizer"), given, steps, effective)) {
-    box.append(fieldControl(field, `${loc}.${field.name}`, handlers));
+    box.append(fieldControl({ ...field, steps }, `${loc}.${field.name}`, handlers));
   }
   return box;
 }
@@ -83,8 +107,9 @@ function sequenceEditor(catalog, run, effective, i, steps, handlers) {
     const section = el("div", { class: "part" }, head,
       componentSelect(schedules, part.schedule.id, `${ploc}.schedule`, "schedule", handlers));
     if (!last) {
-      const f = { name: "steps", kind: "int", param: { name: "steps", kind: "int", doc: "length of this part", min: 1, max: steps - 1 },
-        doc: "length of this part", unit: "steps", range: `[1, ${steps - 1}]`, explicit: true, value: part.steps, choices: [] };
+      const f = { name: "steps", kind: "int", param: { name: "steps", kind: "int", doc: "length of this part", min: 1,
+        max: steps - 1, slider: { min: 1, max: Math.max(2, steps - 1), scale: "linear" } },
+      doc: "length of this part", unit: "steps", range: `[1, ${steps - 1}]`, explicit: true, value: part.steps, choices: [], steps };
       section.append(fieldControl(f, `${ploc}.steps`, handlers));
     } else {
       section.append(el("small", { class: "range", text: `runs for the remaining ${partSteps} steps` }));
@@ -141,21 +166,28 @@ function runPanel(catalog, scene, effective, i, selected, handlers) {
     steps, `${loc}.schedule.params`, handlers));
 
   const start = run.start || eff.start || [0, 0];
-  const number = (name, value, path, doc, extra = {}) => {
+  const domain = scene.landscape.id === "expression" ? effective?.landscape?.params?.domain ?? catalog.landscapes.expression.domain
+    : catalog.landscapes[scene.landscape.id].domain;
+  const number = (name, value, path, doc, span, { integer = false, ...extra } = {}) => {
     const inputId = id();
     const input = el("input", { type: "number", step: "any", id: inputId, "data-loc": path, title: doc,
       value: value === null || value === undefined ? "" : formatValue(value), ...extra });
     input.addEventListener("change", () => handlers.set(path, input.value.trim() === "" ? (extra.empty ?? undefined) : Number(input.value)));
-    return el("div", { class: "field" }, el("label", { for: inputId, title: doc }, name), input,
+    const spec = sliderFor(span, { integer });
+    return el("div", { class: "field" }, el("label", { for: inputId, title: doc }, name),
+      el("div", { class: "number" }, input, slider(path, spec, value ?? spec.hi, name, input, handlers)),
       el("span", { class: "error", "data-error-for": path, role: "alert" }));
   };
+  const axis = (i) => ({ min: domain[i][0], max: domain[i][1], scale: "linear" });
   const options = el("div", { class: "params" },
-    number("start x", start[0], `${loc}.start.0`, "θ_0: x (or click the landscape)"),
-    number("start y", start[1], `${loc}.start.1`, "θ_0: y (or click the landscape)"),
+    number("start x", start[0], `${loc}.start.0`, "θ_0: x (or click the landscape)", axis(0)),
+    number("start y", start[1], `${loc}.start.1`, "θ_0: y (or click the landscape)", axis(1)),
     number("clip norm", run.clip_norm, `${loc}.clip_norm`, "clip the gradient by global norm; empty: off",
-      { placeholder: "off", empty: null }),
-    number("noise std", run.noise?.std ?? 0, `${loc}.noise.std`, "Gaussian gradient noise, standard deviation"),
-    number("seed", run.noise?.seed ?? 0, `${loc}.noise.seed`, "seed of the gradient noise"));
+      catalog.sliders.clip_norm, { placeholder: "off", empty: null }),
+    number("noise std", run.noise?.std ?? 0, `${loc}.noise.std`, "Gaussian gradient noise, standard deviation",
+      catalog.sliders["noise.std"]),
+    number("seed", run.noise?.seed ?? 0, `${loc}.noise.seed`, "seed of the gradient noise", catalog.sliders["noise.seed"],
+      { integer: true }));
   panel.append(el("div", { class: "error", "data-error-for": `${loc}.start`, role: "alert" }), options);
   if (run.schedule.id !== "plateau") {
     const plateauId = id();
@@ -170,25 +202,33 @@ function runPanel(catalog, scene, effective, i, selected, handlers) {
 }
 
 export function renderControls(container, catalog, scene, effective, selected, handlers) {
+  // keep the keyboard where it was: the new panel's input with the same data-loc and type takes the focus
+  const focused = document.activeElement?.closest?.("#controls [data-loc]");
+  const focus = focused && { loc: focused.dataset.loc, type: focused.type };
+  const scrolled = container.scrollTop;
   container.replaceChildren();
   const landscape = catalog.landscapes[scene.landscape.id];
   const stepsId = id();
+  const stepsField = el("input", { type: "number", id: stepsId, min: 1, max: catalog.limits.max_steps, step: 1,
+    value: scene.steps, "data-loc": "steps", onchange: (e) => handlers.set("steps", Number(e.target.value)) });
   const top = el("fieldset", { class: "scene" }, el("legend", { text: "Scene" }),
     componentSelect(catalog.landscapes, scene.landscape.id, "landscape", "landscape", handlers),
     paramFields(landscape.params, scene.landscape.params, effective?.landscape?.params || {}, scene.steps,
       "landscape.params", handlers),
     el("div", { class: "field" }, el("label", { for: stepsId }, "steps"),
-      el("input", { type: "number", id: stepsId, min: 1, max: catalog.limits.max_steps, step: 1, value: scene.steps,
-        "data-loc": "steps", onchange: (e) => handlers.set("steps", Number(e.target.value)) }),
+      el("div", { class: "number" }, stepsField, slider("steps", sliderFor(catalog.sliders.steps, { integer: true }),
+        scene.steps, "steps", stepsField, handlers)),
       el("small", { class: "range", text: `[1, ${catalog.limits.max_steps}]` }),
       el("span", { class: "error", "data-error-for": "steps", role: "alert" })));
   container.append(top);
   scene.runs.forEach((_, i) => container.append(runPanel(catalog, scene, effective, i, selected, handlers)));
   container.append(el("button", { type: "button", id: "add-run", onclick: () => handlers.add(),
     disabled: scene.runs.length >= catalog.limits.max_runs }, "+ add run"));
+  container.scrollTop = scrolled;
+  if (focus) container.querySelector(`[data-loc="${CSS.escape(focus.loc)}"][type="${CSS.escape(focus.type)}"]`)?.focus({ preventScroll: true });
 }
 
-// Show effective values (placeholders) and errors in place, without rebuilding the panel.
+// Show effective values (placeholders, slider positions) and errors in place, without rebuilding the panel.
 export function updateControls(container, scene, effective, errors) {
   for (const input of container.querySelectorAll("input[data-loc][type=number], input[data-loc][type=text]")) {
     const loc = input.dataset.loc;
@@ -197,6 +237,14 @@ export function updateControls(container, scene, effective, errors) {
     if (explicit === undefined && shown !== undefined && document.activeElement !== input) {
       input.placeholder = formatValue(shown);
     }
+  }
+  for (const input of container.querySelectorAll("input[data-loc][type=range]")) {
+    if (document.activeElement === input) continue;  // the user is moving it
+    const loc = input.dataset.loc;
+    const value = getAt(scene, loc) ?? getAt(effective || {}, loc);
+    const spec = sliders.get(input);
+    if (typeof value === "number") input.value = String(toPosition(spec, value));
+    else if (value === null) input.value = String(spec.positions);  // clip norm off: as if unbounded
   }
   for (const span of container.querySelectorAll("[data-error-for]")) span.textContent = "";
   for (const input of container.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");

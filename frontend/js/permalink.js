@@ -1,11 +1,9 @@
 // Permalink tokens in the browser: base64url (no padding) of raw DEFLATE of the scene's compact JSON, the same
-// format Python's zlib (wbits -15) writes and reads (app/permalink.py). Pure: no DOM, runs in Node too.
+// format Python's zlib (wbits -15) writes and reads (app/permalink.py). Pure: no DOM, runs in Node too. The
+// limits are the catalog's (limits.max_token_length, limits.max_scene_bytes).
 //
 //   const token = await encodeScene({landscape: {id: "booth"}, runs: [{}]});
-//   const scene = await decodeToken(token);
-
-const MAX_TOKEN_LENGTH = 16384;
-const MAX_SCENE_BYTES = 262144;
+//   const scene = await decodeToken(token, catalog.limits);
 
 async function pipe(bytes, stream) {
   const out = new Blob([bytes]).stream().pipeThrough(stream);
@@ -31,9 +29,9 @@ export async function encodeScene(scene) {
   return toBase64url(await pipe(json, new CompressionStream("deflate-raw")));
 }
 
-export async function decodeToken(token) {
-  if (token.length > MAX_TOKEN_LENGTH) throw new Error(`token is ${token.length} characters; the limit is ${MAX_TOKEN_LENGTH}`);
+export async function decodeToken(token, { max_token_length: longest, max_scene_bytes: largest }) {
+  if (token.length > longest) throw new Error(`token is ${token.length} characters; the limit is ${longest}`);
   const inflated = await pipe(fromBase64url(token), new DecompressionStream("deflate-raw"));
-  if (inflated.length > MAX_SCENE_BYTES) throw new Error(`token inflates beyond ${MAX_SCENE_BYTES} bytes`);
+  if (inflated.length > largest) throw new Error(`token inflates beyond ${largest} bytes`);
   return JSON.parse(new TextDecoder().decode(inflated));
 }

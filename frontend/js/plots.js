@@ -1,11 +1,40 @@
-// The only file that calls Plotly. Three views: the landscape (3D surface or contour) with every run's path,
-// the learning-rate curves and the loss traces. Whole figures are described with Plotly.react (uirevision keeps
-// the camera and zoom); the step highlight moves with restyle/relayout only.
+// The only file that calls Plotly. Three views: the landscape (3D surface or contour) with every run's path, the
+// learning-rate curves and the loss traces; and the explore panel's charts.
+//
+// `render(views, model)` describes whole figures and redraws only what changed. Each trace and layout carries a
+// key made of what it shows (the run's result, its colour and label, the step, the view's size); a view whose
+// keys did not change is not touched, and where only the data of some traces changed, those traces alone are
+// redrawn (Plotly.animate without a redraw: no axes, no layout, no other trace). The figures are built for that:
+// - the contour (or the 3D surface) lies in a figure of its own under the paths' figure, with the same axes,
+//   margins and camera: Plotly recomputes a contour on every redraw of its figure (25 ms here), and WebGL
+//   without a GPU redraws a surface in 80 ms, while a new path changes neither;
+// - the curves' axes have explicit ranges, rounded (to decades on a log axis), so that a dragged value rarely
+//   changes them;
+// - titles and legends are the page's (legend.js), not Plotly's: they change only when the runs do.
+// Paths and curves are decimated to the view's pixels (decimate.js); hovering a path shows its step, x, y, loss
+// and η.
 /* global Plotly */
+
+import { curveIndices, pathIndices, pick } from "./decimate.js";
 
 const FONT = { family: "system-ui, -apple-system, Segoe UI, sans-serif", size: 12 };
 const MARGIN = { l: 56, r: 16, t: 48, b: 44 };
-const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"] };
+// WebGL at one canvas pixel per CSS pixel: on a 2x screen Plotly draws the 3D scene at twice the size by
+// default, which software rendering pays for 4x on every redraw.
+const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"],
+  plotGlPixelRatio: 1 };
+const VIEW_CONFIG = { ...CONFIG, responsive: false };  // the main views follow their boxes (followSize)
+// What lies under the paths takes no input (the paths' figure on top does): a static contour; a surface in a
+// live WebGL scene (a static one is drawn to an image once, never redrawn).
+const BACKGROUND_CONFIG = { contour: { staticPlot: true, displayModeBar: false },
+  surface: { displayModeBar: false, plotGlPixelRatio: 1, scrollZoom: false } };
+// The contour view's two figures share these margins, never pushed by anything (autoexpand off): their plot
+// areas coincide.
+const STACKED_MARGIN = { l: 50, r: 12, t: 8, b: 40, autoexpand: false };
+const CURVE_MARGIN = { l: 60, r: 12, t: 8, b: 40, autoexpand: false };
+const PATH_TOLERANCE_PX = 0.5;
+const CONTOUR_LEVELS = 16;
+const ANIMATE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
 
 // Display transform of f for the landscape's colour scale: log and sqrt compress large dynamic ranges.
 export function zTransform(landscape, zMin) {
@@ -14,18 +43,78 @@ export function zTransform(landscape, zMin) {
   return { f: (z) => z, label: "f" };
 }
 
+// The learning-rate axis: log when the visible rates span more than a decade, unless the user chose.
+export function lrAxisType(model) {
+  if (model.lrScale === "log" || model.lrScale === "linear") return model.lrScale;
+  const [low, high] = positiveRange(visibleRuns(model).map(({ result }) => result.lr));
+  return high > 10 * low ? "log" : "linear";
+}
+
+// The views' titles (the page shows them above each view, with the runs' legend).
+export function titles(model) {
+  const { landscape } = model;
+  const type = lrAxisType(model);
+  return {
+    landscape: landscape.id === "expression" ? `f(x, y) = ${model.scene.landscape.params.f}` : landscape.title,
+    lr: `Learning rate η(k)${model.lrScale === "auto" ? `, ${type} axis (auto)` : ""}`,
+    loss: model.logLoss ? (model.target !== null ? "Loss f(θ_k) − f*" : "Loss f(θ_k) − min") : "Loss f(θ_k)",
+  };
+}
+
+function visibleRuns(model) {
+  return model.scene.runs.map((run, i) => ({ run, i, result: model.results[i] }))
+    .filter((r) => r.run.visible !== false && r.result && r.result.x.length);
+}
+
+function positiveRange(lists) {
+  let low = Infinity;
+  let high = 0;
+  for (const values of lists) for (const v of values) { if (v > 0 && v < low) low = v; if (v > high) high = v; }
+  return [low, high];
+}
+
+function valueRange(lists) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const values of lists) for (const v of values) { if (v < low) low = v; if (v > high) high = v; }
+  return [low, high];
+}
+
+// An axis range that moves in steps, so that a slightly different curve keeps its axes: whole decades (and a
+// tenth of one of margin) on a log axis, multiples of 1, 2 or 5 × 10^n on a linear one. Log ranges are in
+// decades, as Plotly takes them.
+function steadyRange(lists, log, fromZero = false) {
+  if (log) {
+    const [low, high] = positiveRange(lists);
+    if (!(high > 0)) return { range: [-1, 1], dtick: 1 };
+    const lo = Math.floor(Math.log10(low));
+    const hi = Math.max(lo + 1, Math.ceil(Math.log10(high)));
+    return { range: [lo - 0.1, hi + 0.1], dtick: Math.max(1, Math.ceil((hi - lo) / 5)) };
+  }
+  let [low, high] = valueRange(lists);
+  if (!Number.isFinite(low)) return { range: [0, 1] };
+  if (fromZero) low = Math.min(0, low);
+  const span = high - low || Math.abs(high) || 1;
+  const unit = 10 ** Math.floor(Math.log10(span / 4));
+  const step = [1, 2, 5, 10].map((m) => m * unit).find((s) => span / s <= 6);
+  const lo = Math.floor(low / step) * step;
+  const hi = Math.ceil(high / step) * step;
+  return { range: [lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)] };
+}
+
 function meshMin(mesh) {
   let m = Infinity;
   for (const row of mesh.z) for (const v of row) if (v !== null && v < m) m = v;
   return m;
 }
 
-function visibleRuns(model) {
-  return model.scene.runs.map((run, i) => ({ run, i, result: model.results[i] })).filter((r) => r.run.visible !== false && r.result);
-}
-
-function upTo(array, k) {
-  return k === null || k === undefined ? array : array.slice(0, k + 1);
+// Stable small ids for objects (results, meshes), so that keys say "the same data".
+const ids = new WeakMap();
+let nextId = 0;
+function idOf(object) {
+  if (!object) return "none";
+  if (!ids.has(object)) ids.set(object, ++nextId);
+  return ids.get(object);
 }
 
 // The displayed surface of a mesh, computed once: the same arrays on every redraw let Plotly.react skip
@@ -35,78 +124,163 @@ function displayedMesh(mesh, landscape) {
   let entry = displayed.get(mesh);
   if (!entry || entry.landscape !== landscape.id) {
     const t = zTransform(landscape, meshMin(mesh));
-    entry = { landscape: landscape.id, t, z: mesh.z.map((row) => row.map((v) => (v === null ? null : t.f(v)))) };
+    const z = mesh.z.map((row) => row.map((v) => (v === null ? null : t.f(v))));
+    entry = { landscape: landscape.id, t, z, range: valueRange(z.map((row) => row.filter((v) => v !== null))) };
     displayed.set(mesh, entry);
   }
   return entry;
 }
 
-export function landscapeFigure(model) {
+const lastIndex = (result, step) => Math.min(step ?? result.x.length - 1, result.x.length - 1);
+
+// What is drawn of an array (or run) is computed once per key (step, size): an unchanged run costs nothing.
+const memos = new WeakMap();
+function memo(owner, key, make) {
+  let entries = memos.get(owner);
+  if (!entries) memos.set(owner, (entries = new Map()));
+  if (!entries.has(key)) {
+    if (entries.size > 8) entries.clear();
+    entries.set(key, make());
+  }
+  return entries.get(key);
+}
+
+// A run's path as drawn: its kept points, with step, loss and η for the hover (η of the update that leaves θ_k;
+// the last iterate has none).
+function pathData(result, step, scale, t) {
+  return memo(result, `path ${step} ${scale.x} ${scale.y} ${t ? t.label : ""}`, () => pathDataOf(result, step, scale, t));
+}
+
+function pathDataOf(result, step, scale, t) {
+  const count = lastIndex(result, step) + 1;
+  const kept = pathIndices(result.x, result.y, count, scale.x, scale.y, PATH_TOLERANCE_PX);
+  const customdata = new Array(kept.length);
+  for (let j = 0; j < kept.length; j++) {
+    const k = kept[j];
+    customdata[j] = [k, result.loss[k], k < result.lr.length ? result.lr[k].toPrecision(4) : "– (last iterate)"];
+  }
+  const data = { x: pick(result.x, kept), y: pick(result.y, kept), customdata };
+  if (t) data.z = pick(result.loss, kept).map(t.f);
+  return data;
+}
+
+function hoverOf(label) {
+  return `<b>${label}</b><br>step %{customdata[0]}<br>x %{x:.5g}, y %{y:.5g}<br>f %{customdata[1]:.6g}` +
+    `<br>η %{customdata[2]}<extra></extra>`;
+}
+
+const domainOf = (mesh) => [mesh.x[0], mesh.x[mesh.x.length - 1], mesh.y[0], mesh.y[mesh.y.length - 1]];
+
+// Pixels per unit of the landscape's axes as drawn (a zoom refines the decimation); Plotly's sizes, no reflow.
+function landscapeScale(gd, mesh, mode) {
+  const xs = gd?._fullLayout?.xaxis;
+  const ys = gd?._fullLayout?.yaxis;
+  if (mode === "contour" && xs?._length && ys?._length && xs.range && ys.range) {
+    return { x: xs._length / Math.abs(xs.range[1] - xs.range[0]), y: ys._length / Math.abs(ys.range[1] - ys.range[0]) };
+  }
+  const [x0, x1, y0, y1] = domainOf(mesh);
+  const width = Math.max(200, gd?._fullLayout?.width || 600);
+  return { x: width / (x1 - x0), y: width / (y1 - y0) };
+}
+
+// The 3D view's scene: axes with explicit ranges, so that the surface's figure and the paths' figure project
+// alike; a camera that follows the paths' figure (where the user turns it).
+function sceneLayout(model, foreground, visible) {
+  const { mesh, landscape } = model;
+  const { t, range: [z0, z1] } = displayedMesh(mesh, landscape);
+  const [x0, x1, y0, y1] = domainOf(mesh);
+  const axis = (title, range) => ({ title: { text: title }, range, visible, showspikes: false });
+  return { xaxis: axis("x", [x0, x1]), yaxis: axis("y", [y0, y1]), zaxis: axis(t.label, [z0, z1 + 0.02 * (z1 - z0)]),
+    aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.6 }, bgcolor: "rgba(0,0,0,0)",
+    camera: foreground?._fullLayout?.scene?.camera ?? { eye: { x: 1.5, y: -1.5, z: 1.1 } } };
+}
+
+// What lies under the paths: the contour, or the surface, in a figure of its own, redrawn only for a new mesh,
+// zoom or camera.
+function backgroundFigure(model, foreground) {
   const { mesh, landscape, mode } = model;
-  const { t, z } = displayedMesh(mesh, landscape);
-  const data = [];
-  const colorscale = landscape.colour_scale === "diverging" ? "RdBu" : "Viridis";
+  const { z, range: [low, high] } = displayedMesh(mesh, landscape);
   const reverse = landscape.colour_scale === "diverging";
-  const runs = visibleRuns(model);
-  const minima = landscape.critical_points.filter((p) => p.kind === "minimum");
+  const colours = { colorscale: reverse ? "RdBu" : "Viridis", reversescale: reverse, showscale: false };
+  const [x0, x1, y0, y1] = domainOf(mesh);
+  const before = shown.get(foreground)?.mode;
   if (mode === "surface") {
-    data.push({ type: "surface", x: mesh.x, y: mesh.y, z, colorscale, reversescale: reverse, opacity: 0.88,
-      showscale: false, hoverinfo: "x+y+z", name: "f", contours: { z: { show: true, usecolormap: true, project: { z: true } } } });
-    for (const { run, result } of runs) {
-      data.push({ type: "scatter3d", mode: "lines", x: upTo(result.x, model.step), y: upTo(result.y, model.step),
-        z: upTo(result.loss, model.step).map(t.f), line: { color: run.colour, width: 5 }, name: run.label,
-        hovertemplate: `${run.label}<br>step %{pointNumber}<br>x %{x:.4f}, y %{y:.4f}<extra></extra>` });
-    }
-    for (const { run, result } of runs) {
-      const k = Math.min(model.step ?? result.x.length - 1, result.x.length - 1);
-      data.push({ type: "scatter3d", mode: "markers", x: [result.x[k]], y: [result.y[k]], z: [t.f(result.loss[k])],
-        marker: { color: run.colour, size: 5, line: { color: "#000", width: 1 } }, showlegend: false, hoverinfo: "skip",
-        meta: "step-marker" });
-    }
-  } else {
-    data.push({ type: "contour", x: mesh.x, y: mesh.y, z, colorscale, reversescale: reverse, showscale: false,
-      contours: { coloring: "heatmap", showlines: true }, line: { width: 0.5, color: "rgba(0,0,0,0.25)" },
-      hovertemplate: "x %{x:.3f}, y %{y:.3f}<extra></extra>", name: "f" });
-    data.push({ type: "scatter", mode: "markers", x: minima.map((p) => p.x), y: minima.map((p) => p.y),
+    const scene = sceneLayout(model, before === "surface" ? foreground : null, true);
+    return { data: [{ type: "surface", x: mesh.x, y: mesh.y, z, ...colours, opacity: 0.88, hoverinfo: "skip",
+      contours: { z: { show: true, usecolormap: true, project: { z: true } } } }],
+    keys: [`surface-${idOf(mesh)}`], layoutKey: JSON.stringify(["surface", idOf(mesh), scene.camera]),
+    layout: () => ({ margin: { l: 0, r: 0, t: 0, b: 0 }, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)", scene }) };
+  }
+  const drawn = before === "contour" && foreground._fullLayout?.xaxis?.range;
+  const zoom = drawn ? [foreground._fullLayout.xaxis.range.slice(), foreground._fullLayout.yaxis.range.slice()]
+    : [[x0, x1], [y0, y1]];
+  // levels given, not left to Plotly: they are the same whenever the figure is drawn again (a resize, a zoom)
+  const size = (high - low) / CONTOUR_LEVELS || 1;
+  const data = [{ type: "contour", x: mesh.x, y: mesh.y, z, ...colours, autocontour: false, line: { width: 0.5,
+    color: "rgba(0,0,0,0.25)" }, contours: { coloring: "heatmap", showlines: true, start: low + size / 2, end: high, size },
+  hoverinfo: "skip" }];
+  return { data, keys: [`contour-${idOf(mesh)}`], layoutKey: JSON.stringify(["contour", idOf(mesh), zoom]),
+    layout: () => ({ margin: STACKED_MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)", dragmode: false,
+      xaxis: { range: zoom[0], constrain: "domain", visible: false },
+      yaxis: { range: zoom[1], scaleanchor: "x", constrain: "domain", visible: false } }) };
+}
+
+function landscapeFigure(model, gd) {
+  const { mesh, landscape, mode } = model;
+  const { t } = displayedMesh(mesh, landscape);
+  const surface = mode === "surface";
+  const runs = visibleRuns(model);
+  const scale = landscapeScale(gd, mesh, mode);
+  const scaleKey = `${scale.x.toFixed(1)},${scale.y.toFixed(1)}`;
+  const data = [];
+  const keys = [];
+  const add = (key, trace) => { keys.push(key); data.push(trace); };
+  const type = surface ? "scatter3d" : "scatter";
+  const minima = landscape.critical_points.filter((p) => p.kind === "minimum");
+  if (!surface) {
+    add(`minima-${landscape.id}`, { type, mode: "markers", x: minima.map((p) => p.x), y: minima.map((p) => p.y),
       marker: { symbol: "star", size: 12, color: "#fff", line: { color: "#000", width: 1 } }, name: "minima",
-      text: minima.map((p) => `${p.name || "minimum"} f = ${p.value}`), hoverinfo: "text", showlegend: false });
-    for (const { run, result } of runs) {
-      data.push({ type: "scatter", mode: "lines", x: upTo(result.x, model.step), y: upTo(result.y, model.step),
-        line: { color: run.colour, width: 2.5 }, name: run.label,
-        hovertemplate: `${run.label}<br>step %{pointNumber}<br>x %{x:.4f}, y %{y:.4f}<extra></extra>` });
-    }
-    for (const { run, result } of runs) {
-      const k = Math.min(model.step ?? result.x.length - 1, result.x.length - 1);
-      data.push({ type: "scatter", mode: "markers", x: [result.x[k]], y: [result.y[k]], hoverinfo: "skip",
-        marker: { color: run.colour, size: 10, line: { color: "#000", width: 1.5 } }, showlegend: false, meta: "step-marker" });
-    }
+      text: minima.map((p) => `${p.name || "minimum"} f = ${p.value}`), hoverinfo: "text", meta: "minima" });
+  }
+  for (const { run, i, result } of runs) {
+    add(`path-${i}-${idOf(result)}-${model.step}-${run.colour}-${run.label}-${scaleKey}`, {
+      type, mode: "lines", ...pathData(result, model.step, scale, surface ? t : null), name: run.label, meta: `run-${i}`,
+      line: { color: run.colour, width: surface ? 5 : 2.5 }, hovertemplate: hoverOf(run.label) });
+  }
+  if (runs.length) {  // where each run is at the step shown: one trace for all
+    const at = runs.map(({ result }) => lastIndex(result, model.step));
+    const markers = { x: runs.map(({ result }, j) => result.x[at[j]]), y: runs.map(({ result }, j) => result.y[at[j]]) };
+    if (surface) markers.z = runs.map(({ result }, j) => t.f(result.loss[at[j]]));
+    add(`markers-${runs.map(({ run, i, result }) => `${i}-${idOf(result)}-${run.colour}`).join(",")}-${model.step}`, {
+      type, mode: "markers", ...markers, hoverinfo: "skip", meta: "step-marker",
+      marker: { color: runs.map(({ run }) => run.colour), size: surface ? 5 : 10, line: { color: "#000", width: surface ? 1 : 1.5 } } });
   }
   const stopped = runs.filter(({ result }) => result.status && result.status !== "ok");
   if (stopped.length) {
     const last = ({ result }) => result.x.length - 1;
-    const trace = { mode: "markers+text", x: stopped.map((r) => r.result.x[last(r)]), y: stopped.map((r) => r.result.y[last(r)]),
+    const trace = { type, mode: "markers+text", x: stopped.map((r) => r.result.x[last(r)]), y: stopped.map((r) => r.result.y[last(r)]),
       text: stopped.map(({ result }) => `${result.status} at ${result.stopped_at}`), textposition: "top center",
-      marker: { symbol: "x", size: mode === "surface" ? 6 : 12, color: stopped.map(({ run }) => run.colour),
-        line: { color: "#000", width: 1 } }, hoverinfo: "text", showlegend: false, meta: "stopped" };
-    if (mode === "surface") data.push({ ...trace, type: "scatter3d", z: stopped.map((r) => t.f(r.result.loss[last(r)])) });
-    else data.push({ ...trace, type: "scatter" });
+      marker: { symbol: "x", size: surface ? 6 : 12, color: stopped.map(({ run }) => run.colour),
+        line: { color: "#000", width: 1 } }, hoverinfo: "text", meta: "stopped" };
+    if (surface) trace.z = stopped.map((r) => t.f(r.result.loss[last(r)]));
+    add(`stopped-${stopped.map((r) => `${r.i}-${idOf(r.result)}-${r.run.colour}`).join(",")}`, trace);
   }
-  // the grid's extent is the domain (a typed landscape has its own)
-  const [x0, x1, y0, y1] = [mesh.x[0], mesh.x[mesh.x.length - 1], mesh.y[0], mesh.y[mesh.y.length - 1]];
-  const layout = {
-    title: { text: landscape.id === "expression" ? `f(x, y) = ${model.scene.landscape.params.f}` : landscape.title, font: { size: 13 } },
-    font: FONT, margin: mode === "surface" ? { l: 0, r: 0, t: 48, b: 0 } : MARGIN, showlegend: false,
-    uirevision: `${landscape.id}-${mode}`, paper_bgcolor: "rgba(0,0,0,0)",
+  const [x0, x1, y0, y1] = domainOf(mesh);
+  const layoutKey = JSON.stringify([mode, landscape.id, idOf(mesh), x0, x1, y0, y1, t.label]);
+  const layout = () => {
+    const out = { font: FONT, margin: surface ? { l: 0, r: 0, t: 0, b: 0 } : STACKED_MARGIN, showlegend: false,
+      uirevision: `${landscape.id}-${mode}`, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+      hoverlabel: { align: "left" } };
+    if (surface) {
+      out.scene = sceneLayout(model, null, false);  // its camera the user's (uirevision), the axes the surface's
+    } else {
+      out.xaxis = { title: { text: "x" }, range: [x0, x1], constrain: "domain", showgrid: false, zeroline: false };
+      out.yaxis = { title: { text: "y" }, range: [y0, y1], scaleanchor: "x", constrain: "domain", showgrid: false,
+        zeroline: false };
+    }
+    return out;
   };
-  if (mode === "surface") {
-    layout.scene = { xaxis: { title: { text: "x" }, range: [x0, x1] }, yaxis: { title: { text: "y" }, range: [y0, y1] },
-      zaxis: { title: { text: t.label } }, aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 0.6 },
-      camera: { eye: { x: 1.5, y: -1.5, z: 1.1 } } };
-  } else {
-    layout.xaxis = { title: { text: "x" }, range: [x0, x1], constrain: "domain" };
-    layout.yaxis = { title: { text: "y" }, range: [y0, y1], scaleanchor: "x", constrain: "domain" };
-  }
-  return { data, layout };
+  return { data, keys, layoutKey, layout, mode, animatable: !surface };
 }
 
 function stepLine(k) {
@@ -114,108 +288,152 @@ function stepLine(k) {
     line: { color: "rgba(0,0,0,0.45)", width: 1, dash: "dot" } }];
 }
 
-export function lrFigure(model) {
-  const data = visibleRuns(model).map(({ run, result }) => ({ type: "scatter", mode: "lines",
-    x: result.lr.map((_, k) => k), y: result.lr, name: run.label, line: { color: run.colour, width: 2 },
-    hovertemplate: `${run.label}<br>step %{x}: η = %{y:.4g}<extra></extra>` }));
-  return { data, layout: { title: { text: "Learning rate η(k)", font: { size: 13 } }, font: FONT, margin: MARGIN,
-    xaxis: { title: { text: "step k" }, range: [0, model.steps] },
-    yaxis: { title: { text: "η" }, exponentformat: "power", type: model.logLr ? "log" : "linear", dtick: model.logLr ? 1 : undefined },
-    showlegend: false, hovermode: "x", uirevision: `lr-${model.logLr}`, shapes: stepLine(model.step), paper_bgcolor: "rgba(0,0,0,0)" } };
+// Two points a pixel column at most (the first, lowest, highest and last of each pair of columns).
+function plotColumns(gd) {
+  return Math.max(50, Math.round((gd?._fullLayout?._size?.w || 400) / 2));
 }
 
-export function lossFigure(model) {
+// A curve over steps, decimated to the view's columns: {x: the steps kept, y: their values}.
+function curve(values, columns) {
+  return memo(values, `curve ${columns}`, () => {
+    const kept = curveIndices(values, values.length, columns);
+    return { x: Array.from(kept), y: pick(values, kept) };
+  });
+}
+
+function curveLayout(model, yaxis, uirevision) {
+  return { font: FONT, margin: CURVE_MARGIN, showlegend: false, hovermode: "x unified", uirevision,
+    xaxis: { title: { text: "step k" }, range: [0, model.steps] }, yaxis: { exponentformat: "power", ...yaxis },
+    shapes: stepLine(model.step), paper_bgcolor: "rgba(0,0,0,0)" };
+}
+
+function lrFigure(model, gd) {
+  const columns = plotColumns(gd);
+  const type = lrAxisType(model);
+  const runs = visibleRuns(model);
+  const data = runs.map(({ run, i, result }) => ({ type: "scatter", mode: "lines", ...curve(result.lr, columns), name: run.label,
+    line: { color: run.colour, width: 2 }, hovertemplate: `${run.label}: η = %{y:.4g}<extra></extra>`, meta: `run-${i}` }));
+  const keys = runs.map(({ run, i, result }) => `lr-${i}-${idOf(result)}-${run.colour}-${run.label}-${columns}`);
+  const axis = steadyRange(runs.map(({ result }) => result.lr), type === "log", true);
+  const layoutKey = JSON.stringify([type, model.steps, model.step, axis]);
+  const layout = () => curveLayout(model, { title: { text: "η" }, type, ...axis }, `lr-${type}`);
+  return { data, keys, layoutKey, layout, animatable: true };
+}
+
+function lossFigure(model, gd) {
+  const columns = plotColumns(gd);
   const best = model.target;  // f* or null
   const runs = visibleRuns(model);
   let offset = 0;
-  let label = "f(θ_k)";
   if (model.logLoss) {
-    const lowest = Math.min(...runs.map(({ result }) => Math.min(...result.loss)));
+    const lowest = valueRange(runs.map(({ result }) => result.loss))[0];
     offset = best !== null && best !== undefined ? Math.min(best, lowest) : lowest;
-    label = best !== null && best !== undefined ? "f(θ_k) − f*" : "f(θ_k) − min";
   }
   const show = (v) => (v === null ? null : model.logLoss ? Math.max(v - offset, 1e-16) : v);
-  const band = model.bands ? [
-    { type: "scatter", mode: "lines", x: model.bands.mean_loss.map((_, k) => k), hoverinfo: "skip", line: { width: 0 },
-      y: model.bands.mean_loss.map((m, k) => show(m === null ? null : m + model.bands.std_loss[k])), meta: "band" },
-    { type: "scatter", mode: "lines", x: model.bands.mean_loss.map((_, k) => k), fill: "tonexty", line: { width: 0 },
-      fillcolor: "rgba(120,120,120,0.25)", hoverinfo: "skip", meta: "band",
-      y: model.bands.mean_loss.map((m, k) => show(m === null ? null : m - model.bands.std_loss[k])) },
-    { type: "scatter", mode: "lines", x: model.bands.mean_loss.map((_, k) => k), y: model.bands.mean_loss.map(show),
-      line: { color: "#444", width: 1.5, dash: "dot" }, name: `mean of ${model.bands.paths.length} seeds`, meta: "band" },
-  ] : [];
-  const data = band.concat(runs.map(({ run, result }) => ({ type: "scatter", mode: "lines", x: result.loss.map((_, k) => k),
-    y: model.logLoss ? result.loss.map((v) => Math.max(v - offset, 1e-16)) : result.loss, name: run.label,
-    line: { color: run.colour, width: 2 }, hovertemplate: `${run.label}<br>step %{x}: f = %{customdata:.6g}<extra></extra>`,
-    customdata: result.loss })));
-  return { data, layout: { title: { text: "Loss", font: { size: 13 } }, font: FONT, margin: MARGIN,
-    xaxis: { title: { text: "step k" }, range: [0, model.steps] },
-    yaxis: { title: { text: label }, type: model.logLoss ? "log" : "linear", exponentformat: "power",
-      dtick: model.logLoss ? 1 : undefined },
-    showlegend: false, hovermode: "x", uirevision: `loss-${model.logLoss}`, shapes: stepLine(model.step),
-    paper_bgcolor: "rgba(0,0,0,0)" } };
+  const data = [];
+  const keys = [];
+  if (model.bands) {
+    const steps = model.bands.mean_loss.map((_, k) => k);
+    const at = (sign) => model.bands.mean_loss.map((m, k) => show(m === null ? null : m + sign * model.bands.std_loss[k]));
+    const bandKey = `band-${idOf(model.bands)}-${offset}-${model.logLoss}`;
+    data.push({ type: "scatter", mode: "lines", x: steps, y: at(1), hoverinfo: "skip", line: { width: 0 }, meta: "band" },
+      { type: "scatter", mode: "lines", x: steps, y: at(-1), fill: "tonexty", line: { width: 0 },
+        fillcolor: "rgba(120,120,120,0.25)", hoverinfo: "skip", meta: "band" },
+      { type: "scatter", mode: "lines", x: steps, y: model.bands.mean_loss.map(show), meta: "band",
+        line: { color: "#444", width: 1.5, dash: "dot" }, name: `mean of ${model.bands.paths.length} seeds` });
+    keys.push(`${bandKey}-upper`, `${bandKey}-lower`, `${bandKey}-mean`);
+  }
+  for (const { run, i, result } of runs) {
+    const { x, y } = curve(result.loss, columns);
+    const gaps = model.logLoss ? memo(y, `gap ${offset}`, () => y.map(show)) : y;
+    data.push({ type: "scatter", mode: "lines", x, y: gaps, customdata: y, name: run.label,
+      line: { color: run.colour, width: 2 }, hovertemplate: `${run.label}: f = %{customdata:.6g}<extra></extra>`,
+      meta: `run-${i}` });
+    keys.push(`loss-${i}-${idOf(result)}-${run.colour}-${run.label}-${columns}-${model.logLoss}-${offset}`);
+  }
+  const axis = steadyRange(data.map((trace) => trace.y), model.logLoss);
+  const layoutKey = JSON.stringify([model.logLoss, model.steps, model.step, axis]);
+  const title = model.logLoss ? (best !== null && best !== undefined ? "f(θ_k) − f*" : "f(θ_k) − min") : "f(θ_k)";
+  const layout = () => curveLayout(model, { title: { text: title }, type: model.logLoss ? "log" : "linear", ...axis },
+    `loss-${model.logLoss}`);
+  return { data, keys, layoutKey, layout, animatable: true };
 }
 
-export async function renderAll(views, model) {
-  await Promise.all([
-    Plotly.react(views.landscape, ...Object.values(landscapeFigure(model)), CONFIG),
-    Plotly.react(views.lr, ...Object.values(lrFigure(model)), CONFIG),
-    Plotly.react(views.loss, ...Object.values(lossFigure(model)), CONFIG),
+// What each view shows now: its figure's keys and the kinds of its traces.
+const shown = new WeakMap();
+const kindsOf = (data) => data.map((trace) => `${trace.type}/${trace.mode}/${trace.meta}`).join("|");
+
+// Draw one view: nothing if nothing in it changed; only the traces whose data changed where its layout and its
+// kinds of traces are the same and its figure allows it (Plotly.animate without a redraw: "animated"); else the
+// whole figure (Plotly.react, with the same layout object when the layout did not change: "reacted").
+async function draw(gd, figure, config = VIEW_CONFIG) {
+  const before = shown.get(gd);
+  const kinds = kindsOf(figure.data);
+  if (before && before.layoutKey === figure.layoutKey && before.keys.length === figure.keys.length &&
+      before.keys.every((key, i) => key === figure.keys[i])) return null;
+  const same = before && before.layoutKey === figure.layoutKey && before.kinds === kinds && gd.data;
+  const layout = same ? before.layout : figure.layout();
+  shown.set(gd, { keys: figure.keys, layoutKey: figure.layoutKey, layout, kinds, mode: figure.mode });
+  if (same && figure.animatable) {
+    const changed = figure.keys.map((key, i) => (key === before.keys[i] ? -1 : i)).filter((i) => i >= 0);
+    await Plotly.animate(gd, { data: changed.map((i) => figure.data[i]), traces: changed }, ANIMATE);
+    return "animated";
+  }
+  await Plotly.react(gd, figure.data, layout, config);
+  return "reacted";
+}
+
+// Draw the three views of a model: {mesh, landscape, scene, results, step, mode: "surface" | "contour", logLoss,
+// lrScale: "auto" | "linear" | "log", bands, steps, target}. `views`: {landscape (the paths), background (the
+// contour or the surface under them), lr, loss}. Resolves once drawn; `framed`: an animation frame has passed
+// in the meantime (an animated view is drawn in one), so what was drawn is about to be painted.
+export async function render(views, model) {
+  const boxes = [...resized];
+  resized.clear();
+  await Promise.all(boxes.map((gd) => Plotly.Plots.resize(gd)));
+  const done = await Promise.all([
+    draw(views.background, backgroundFigure(model, views.landscape), BACKGROUND_CONFIG[model.mode]),
+    draw(views.landscape, landscapeFigure(model, views.landscape)),
+    draw(views.lr, lrFigure(model, views.lr)),
+    draw(views.loss, lossFigure(model, views.loss)),
   ]);
+  return { framed: done.includes("animated"), drawn: done.some((d) => d !== null) };
 }
 
-// Move the step highlight (markers, path length, vertical lines) without describing the figures again.
-export function setStep(views, model) {
-  const runs = visibleRuns(model);
-  const gd = views.landscape;
-  if (!gd.data) return;
-  const { t } = displayedMesh(model.mesh, model.landscape);
-  const first = gd.data.findIndex((trace) => trace.meta === "step-marker");
-  const pathFirst = model.mode === "surface" ? 1 : 2;
-  const markers = runs.map((_, i) => first + i);
-  const paths = runs.map((_, i) => pathFirst + i);
-  const at = (result) => Math.min(model.step ?? result.x.length - 1, result.x.length - 1);
-  const update = { x: runs.map(({ result }) => [result.x[at(result)]]), y: runs.map(({ result }) => [result.y[at(result)]]) };
-  const pathUpdate = { x: runs.map(({ result }) => upTo(result.x, model.step)), y: runs.map(({ result }) => upTo(result.y, model.step)) };
-  if (model.mode === "surface") {
-    update.z = runs.map(({ result }) => [t.f(result.loss[at(result)])]);
-    pathUpdate.z = runs.map(({ result }) => upTo(result.loss, model.step).map(t.f));
-  }
-  if (first >= 0 && markers.length) {
-    Plotly.restyle(gd, update, markers);
-    Plotly.restyle(gd, pathUpdate, paths);
-  }
-  Plotly.relayout(views.lr, { shapes: stepLine(model.step) });
-  Plotly.relayout(views.loss, { shapes: stepLine(model.step) });
-}
-
-// Hovering a step on any view reports it; clicking the landscape reports the data point under the mouse.
-export function bindEvents(views, model, { onHoverStep, onPick }) {
+// Hovering a step on any view reports it; clicking the contour view's map reports the point under the mouse; a
+// zoom or a turn of the camera asks for a render (onMoved). Bound once per view; `current()` gives the model at
+// the time of the event.
+const bound = new WeakSet();
+export function bindEvents(views, current, { onHoverStep, onPick, onMoved }) {
+  if (!views.landscape.on || bound.has(views.landscape)) return;
+  for (const gd of Object.values(views)) bound.add(gd);
   for (const gd of [views.lr, views.loss]) {
-    gd.removeAllListeners?.("plotly_hover");
     gd.on("plotly_hover", (event) => { if (event.points?.length) onHoverStep(Math.round(event.points[0].x)); });
   }
   const gd = views.landscape;
-  gd.removeAllListeners?.("plotly_hover");
-  gd.removeAllListeners?.("plotly_click");
   gd.on("plotly_hover", (event) => {
-    const point = event.points?.find((p) => p.data.type === "scatter3d" || (p.data.type === "scatter" && p.data.mode === "lines"));
-    if (point && point.data.meta !== "step-marker") onHoverStep(point.pointNumber);
+    const point = event.points?.find((p) => String(p.data.meta).startsWith("run-"));
+    if (point) onHoverStep(point.customdata[0]);
   });
-  gd.on("plotly_click", (event) => {
-    if (model.mode === "contour" && event.event) {
-      const layout = gd._fullLayout;
-      const box = gd.querySelector(".nsewdrag")?.getBoundingClientRect();
-      if (box) {
-        const x = layout.xaxis.p2c(event.event.clientX - box.left);
-        const y = layout.yaxis.p2c(event.event.clientY - box.top);
-        onPick(x, y);
-        return;
-      }
-    }
-    const point = event.points?.[0];
-    if (point && (point.data.type === "surface" || point.data.type === "contour")) onPick(point.x, point.y);
-  });
+  // a zoom or pan of the paths, a turn of their camera, by the user (not a resize): what lies under follows, in
+  // the next render (never two redraws of one figure at once)
+  const follow = (event) => {
+    if (!("autosize" in event) && Object.keys(event).some((k) => /^([xy]axis\.|scene\.camera)/.test(k))) onMoved();
+  };
+  gd.on("plotly_relayout", follow);
+  gd.on("plotly_relayouting", follow);
+  // the contour view: a click (not a drag) anywhere on the map
+  let pressed = null;
+  gd.addEventListener("mousedown", (e) => { pressed = [e.clientX, e.clientY]; }, true);
+  gd.addEventListener("click", (e) => {
+    const box = gd.querySelector(".nsewdrag")?.getBoundingClientRect();
+    const still = pressed && Math.hypot(e.clientX - pressed[0], e.clientY - pressed[1]) < 4;
+    if (current().mode !== "contour" || !box || !still) return;
+    const [x, y] = [e.clientX - box.left, e.clientY - box.top];
+    if (x < 0 || y < 0 || x > box.width || y > box.height) return;
+    onPick(gd._fullLayout.xaxis.p2c(x), gd._fullLayout.yaxis.p2c(y));
+  }, true);
+
 }
 
 // One PNG of the three views side by side.
@@ -339,6 +557,24 @@ export function drawSeeds(div, cloudDiv, bands, mesh, colour) {
   ], { font: FONT, margin: MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)",
     title: { text: "Cloud of paths", font: { size: 13 } }, xaxis: { title: { text: "x" } },
     yaxis: { title: { text: "y" }, scaleanchor: "x" } }, CONFIG);
+}
+
+// A click on an explore chart reports its first point ({x, y}); one handler at a time.
+export function onClick(div, handler) {
+  div.removeAllListeners?.("plotly_click");
+  div.on("plotly_click", (event) => { const point = event.points?.[0]; if (point) handler(point); });
+}
+
+// Plotly follows the window's size only: the main views follow their own boxes (a legend that wraps, a panel
+// opened, the window). A view whose box changed is resized at the start of the next render, never while one is
+// under way; onResize() asks for that render.
+const resized = new Set();
+export function followSize(divs, onResize) {
+  const observer = new ResizeObserver((entries) => {
+    for (const { target } of entries) if (target.data) resized.add(target);
+    if (resized.size) onResize();
+  });
+  for (const div of divs) observer.observe(div);
 }
 
 // After a view is shown or hidden, its neighbours have a new width: Plotly only follows window resizes.

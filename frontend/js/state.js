@@ -1,26 +1,24 @@
 // The scene in the browser: a sparse scene (only what the user set; the server fills every default) and the
-// edits a user makes to it. The URL holds it as a permalink token. Pure: no DOM.
+// edits a user makes to it. The URL holds it as a permalink token, and the view as `view=contour|3d`. Pure: no
+// DOM. Runs keep the colour they were given (from the catalog's palette), so removing a run recolours no other.
 
 import { decodeToken, encodeScene } from "./permalink.js";
-
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-  "#bcbd22", "#17becf"];
 
 // The page's default scene comes from the catalog (the server warms exactly that one up).
 export function defaultScene(catalog) {
   const scene = structuredClone(catalog.default_scene);
-  scene.runs = scene.runs.map((run, i) => newRun(run, i));
+  scene.runs = scene.runs.map((run, i) => newRun(run, i, catalog.palette));
   return scene;
 }
 
-export function newRun(partial, index) {
+export function newRun(partial, index, palette) {
   return {
     label: "",
     optimizer: { id: "sgd", params: {} },
     schedule: { id: "constant", params: {} },
     clip_norm: null,
     noise: { std: 0, seed: 0 },
-    colour: PALETTE[index % PALETTE.length],
+    colour: palette[index % palette.length],
     visible: true,
     ...structuredClone(partial),
   };
@@ -28,17 +26,17 @@ export function newRun(partial, index) {
 
 const clone = (scene) => structuredClone(scene);
 
-export function addRun(scene) {
+export function addRun(scene, palette) {
   const next = clone(scene);
   const last = next.runs[next.runs.length - 1];
-  next.runs.push(newRun({ start: last ? [...last.start] : [0, 0] }, next.runs.length));
+  next.runs.push(newRun({ start: last ? [...last.start] : [0, 0] }, next.runs.length, palette));
   return next;
 }
 
-export function duplicateRun(scene, index) {
+export function duplicateRun(scene, index, palette) {
   const next = clone(scene);
   const copy = structuredClone(next.runs[index]);
-  copy.colour = PALETTE[next.runs.length % PALETTE.length];
+  copy.colour = palette[next.runs.length % palette.length];
   copy.label = copy.label ? `${copy.label} (copy)` : "";
   next.runs.splice(index + 1, 0, copy);
   return next;
@@ -104,7 +102,21 @@ export async function tokenOf(scene) {
   return encodeScene(scene);
 }
 
-export async function sceneFromUrl(search) {
+// The scene a URL holds (null: none); `limits`: the catalog's.
+export async function sceneFromUrl(search, limits) {
   const token = new URLSearchParams(search).get("s");
-  return token ? decodeToken(token) : null;
+  return token ? decodeToken(token, limits) : null;
+}
+
+export const VIEWS = { contour: "contour", "3d": "surface" };  // the URL's name of a view -> the page's mode
+
+// The view a URL asks for ("contour" unless it says view=3d).
+export function viewFromUrl(search) {
+  return VIEWS[new URLSearchParams(search).get("view")] ?? "contour";
+}
+
+// The page's URL for a scene and a view: ?s=TOKEN&view=contour|3d.
+export async function urlOf(scene, mode) {
+  const view = Object.keys(VIEWS).find((name) => VIEWS[name] === mode);
+  return `?s=${await tokenOf(scene)}&view=${view}`;
 }

@@ -9,27 +9,46 @@ import { runsCsv } from "../../frontend/js/export.js";
 
 const catalog = JSON.parse(readFileSync(process.env.OPTISCAPE_CATALOG, "utf8"));
 
-test("the default scene is the catalog's, with colours", () => {
+test("the default scene is the catalog's, with the catalog's colours", () => {
   const scene = state.defaultScene(catalog);
   assert.equal(scene.landscape.id, catalog.default_scene.landscape.id);
   assert.equal(scene.runs.length, catalog.default_scene.runs.length);
-  assert.ok(scene.runs.every((r) => /^#[0-9a-f]{6}$/.test(r.colour)));
+  assert.deepEqual(scene.runs.map((r) => r.colour), catalog.palette.slice(0, scene.runs.length));
+});
+
+test("the URL holds the scene and the view", async () => {
+  const scene = state.defaultScene(catalog);
+  const url = await state.urlOf(scene, "surface");
+  assert.match(url, /^\?s=[A-Za-z0-9_-]+&view=3d$/);
+  assert.deepEqual(await state.sceneFromUrl(url, catalog.limits), scene);
+  assert.equal(state.viewFromUrl(url), "surface");
+  assert.equal(state.viewFromUrl(await state.urlOf(scene, "contour")), "contour");
+  assert.equal(state.viewFromUrl("?s=abc"), "contour");
+  assert.equal(state.viewFromUrl("?view=bogus"), "contour");
 });
 
 test("scene <-> token round trip through the URL", async () => {
   const scene = state.setAt(state.defaultScene(catalog), "runs.1.schedule.params.lr", 0.05);
   const token = await state.tokenOf(scene);
   assert.match(token, /^[A-Za-z0-9_-]+$/);
-  assert.deepEqual(await state.sceneFromUrl(`?s=${token}&x=1`), scene);
-  assert.deepEqual(await decodeToken(token), scene);
-  assert.equal(await state.sceneFromUrl(""), null);
+  assert.deepEqual(await state.sceneFromUrl(`?s=${token}&x=1`, catalog.limits), scene);
+  assert.deepEqual(await decodeToken(token, catalog.limits), scene);
+  assert.equal(await state.sceneFromUrl("", catalog.limits), null);
+});
+
+test("tokens over the catalog's limits are refused before they are read", async () => {
+  const long = "A".repeat(catalog.limits.max_token_length + 1);
+  await assert.rejects(decodeToken(long, catalog.limits), /characters; the limit is/);
+  const big = await state.tokenOf({ label: "x".repeat(catalog.limits.max_scene_bytes) });  // compresses to little
+  assert.ok(big.length < catalog.limits.max_token_length);
+  await assert.rejects(decodeToken(big, catalog.limits), /inflates beyond/);
 });
 
 test("edits never mutate the scene they start from", () => {
   const scene = state.defaultScene(catalog);
   const before = structuredClone(scene);
-  const added = state.addRun(scene);
-  const duplicated = state.duplicateRun(added, 0);
+  const added = state.addRun(scene, catalog.palette);
+  const duplicated = state.duplicateRun(added, 0, catalog.palette);
   const removed = state.removeRun(duplicated, 1);
   assert.deepEqual(scene, before);
   assert.equal(added.runs.length, scene.runs.length + 1);
