@@ -4,6 +4,7 @@ Screenshots go to test-artifacts/ (not in git)."""
 import csv
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -276,17 +277,22 @@ def test_hovering_a_path_shows_its_step_position_loss_and_rate(page, url):
     gd = "document.getElementById('view-landscape')"
     curve = page.evaluate(f"{gd}.data.findIndex(t => t.meta === 'run-1')")
     point = page.evaluate(f"{gd}.data[{curve}].customdata.findIndex(c => c[0] >= 100)")
-    step = page.evaluate(f"{gd}.data[{curve}].customdata[{point}][0]")
     box = page.locator("#view-landscape .nsewdrag").bounding_box()
     x, y = page.evaluate(f"[{gd}._fullLayout.xaxis.l2p({gd}.data[{curve}].x[{point}]), "
                          f"{gd}._fullLayout.yaxis.l2p({gd}.data[{curve}].y[{point}])]")
     page.mouse.move(box["x"] + x, box["y"] + y)
     page.wait_for_selector("#view-landscape .hoverlayer .hovertext")
     text = page.text_content("#view-landscape .hoverlayer .hovertext")
-    rate = page.evaluate(f"window.optiscape.results[1].lr[{step}].toPrecision(4)")
-    assert "Adam" in text and f"step {step}" in text and f"η {rate}" in text and "x " in text and "f " in text
-    assert page.evaluate("window.optiscape.step") == step  # the other views show that step too
-    assert page.evaluate("document.getElementById('view-loss').layout.shapes[0].x0") == step
+    # Plotly shows the nearest drawn point: where the path doubles back, that can be a step other than the one
+    # aimed at, but it lies under the cursor and its numbers are its own
+    shown = int(re.search(r"step (\d+)", text).group(1))
+    shown_xy = page.evaluate(f"[{gd}._fullLayout.xaxis.l2p(window.optiscape.results[1].x[{shown}]), "
+                             f"{gd}._fullLayout.yaxis.l2p(window.optiscape.results[1].y[{shown}])]")
+    assert abs(shown_xy[0] - x) <= 3 and abs(shown_xy[1] - y) <= 3
+    rate = page.evaluate(f"window.optiscape.results[1].lr[{shown}].toPrecision(4)")
+    assert "Adam" in text and f"η {rate}" in text and "x " in text and "f " in text
+    assert page.evaluate("window.optiscape.step") == shown  # the other views show that step too
+    assert page.evaluate("document.getElementById('view-loss').layout.shapes[0].x0") == shown
 
 
 def test_paths_appear_while_a_long_scene_streams_and_stops_are_marked(page, url):
