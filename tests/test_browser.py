@@ -288,7 +288,8 @@ def test_hovering_a_path_shows_its_step_position_loss_and_rate(page, url):
     shown = int(re.search(r"step (\d+)", text).group(1))
     shown_xy = page.evaluate(f"[{gd}._fullLayout.xaxis.l2p(window.optiscape.results[1].x[{shown}]), "
                              f"{gd}._fullLayout.yaxis.l2p(window.optiscape.results[1].y[{shown}])]")
-    assert abs(shown_xy[0] - x) <= 3 and abs(shown_xy[1] - y) <= 3
+    reach = page.evaluate(f"{gd}._fullLayout.hoverdistance")  # how far Plotly looks for the nearest point
+    assert ((shown_xy[0] - x) ** 2 + (shown_xy[1] - y) ** 2) ** 0.5 <= reach
     rate = page.evaluate(f"window.optiscape.results[1].lr[{shown}].toPrecision(4)")
     assert "Adam" in text and f"η {rate}" in text and "x " in text and "f " in text
     assert page.evaluate("window.optiscape.step") == shown  # the other views show that step too
