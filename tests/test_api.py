@@ -284,6 +284,11 @@ def test_frontend_and_plotly_are_served_locally(client):
     assert client.get("/").status_code == 200
     plotly_js = client.get("/vendor/plotly.min.js")
     assert plotly_js.status_code == 200 and b"plotly" in plotly_js.content[:2000].lower()
+    assert plotly_js.headers["content-encoding"] == "gzip"
+    plain = client.get("/vendor/plotly.min.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == plotly_js.content  # the same file either way
+    again = client.get("/vendor/plotly.min.js", headers={"If-None-Match": plotly_js.headers["etag"]})
+    assert again.status_code == 304 and not again.content  # a returning browser revalidates without the 4.8 MB
 
 
 def test_security_headers_and_no_reflection_of_input_as_html(client):

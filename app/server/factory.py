@@ -8,6 +8,8 @@ body over MAX_BODY_BYTES a 413 (`middleware`), a bad field a 422.
 from __future__ import annotations
 
 import asyncio
+import functools
+import gzip
 import os
 import threading
 from contextlib import asynccontextmanager
@@ -18,7 +20,7 @@ import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
@@ -34,6 +36,14 @@ from .warm_up import WARM_UP, warm_up
 
 FRONTEND = Path(os.environ.get("OPTISCAPE_FRONTEND", Path(__file__).resolve().parents[2] / "frontend"))
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_CACHE = {"Cache-Control": "max-age=86400", "ETag": f'"plotly-{plotly.__version__}"', "Vary": "Accept-Encoding"}
+
+
+@functools.cache
+def plotly_gzipped() -> bytes:
+    """plotly.min.js gzipped once, at the highest level: 4.8 MB -> 1.47 MB, 170 ms once, where the gzip
+    middleware spent 52 ms of the server's CPU on every page load for 1.71 MB."""
+    return gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=9, mtime=0)
 # Swagger UI, served, never from a CDN. No ReDoc: its footer loads a logo from its CDN and its search needs a
 # blob: worker, both outside the Content-Security-Policy.
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -50,6 +60,7 @@ def create_app(warm: bool = True) -> FastAPI:
     async def lifespan(app: FastAPI):
         if warm:
             threading.Thread(target=warm_up, name="jit-warm-up", daemon=True).start()
+            threading.Thread(target=plotly_gzipped, name="plotly-gzip", daemon=True).start()
         watcher = asyncio.create_task(loop_lag.watch())
         yield
         watcher.cancel()
@@ -68,8 +79,12 @@ def create_app(warm: bool = True) -> FastAPI:
     app.include_router(router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_js():
-        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+    def plotly_js(request: Request):
+        if request.headers.get("if-none-match") == PLOTLY_CACHE["ETag"]:
+            return Response(status_code=304, headers=PLOTLY_CACHE)
+        if "gzip" not in request.headers.get("accept-encoding", ""):
+            return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=PLOTLY_CACHE)
+        return Response(plotly_gzipped(), media_type="text/javascript", headers={**PLOTLY_CACHE, "Content-Encoding": "gzip"})
 
     @app.get("/api/health", response_model=HealthAnswer, summary="Liveness, whether the JIT warm-up has finished, and the event loop's lag")
     def health():
