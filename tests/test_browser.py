@@ -539,3 +539,49 @@ def test_small_screens_show_the_views_first_and_fold_the_controls(page, url):
     page.set_viewport_size({"width": 1440, "height": 900})
     wait_until(page, "document.getElementById('panel').open")
     assert page.locator("#panel").bounding_box()["x"] < page.locator("#box-landscape").bounding_box()["x"]
+
+
+def test_keys_for_presenting(page, url):
+    """] and [ open the next and previous preset, f puts the views alone on the screen, ? lists the keys; arrows and
+    space drive the timeline; none of them act while typing in a field, and a focused slider keeps its arrows."""
+    page.goto(url + "/")
+    ready(page)
+    wait_until(page, "window.optiscape.playing")
+    page.keyboard.press(" ")  # pauses the first scene's playback
+    assert not page.evaluate("window.optiscape.playing")
+    stopped = page.evaluate("window.optiscape.step")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("window.optiscape.step") == stopped + 1
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("window.optiscape.step") == stopped
+    page.keyboard.press(" ")
+    assert page.evaluate("window.optiscape.playing")
+    page.keyboard.press(" ")
+    ids = page.evaluate("[...document.querySelectorAll('button[data-preset]')].map(b => b.dataset.preset)")
+    shown = page.evaluate("window.optiscape.scene.preset")  # the default scene may itself be a preset
+    first = ids[(ids.index(shown) + 1) % len(ids)] if shown in ids else ids[0]
+    settle(page, lambda: page.keyboard.press("]"))
+    assert page.evaluate("window.optiscape.scene.preset") == first and page.is_visible("#preset-box")
+    settle(page, lambda: page.keyboard.press("]"))
+    assert page.evaluate("window.optiscape.scene.preset") == ids[(ids.index(first) + 1) % len(ids)]
+    settle(page, lambda: page.keyboard.press("["))
+    assert page.evaluate("window.optiscape.scene.preset") == first
+    page.keyboard.press("f")
+    assert page.evaluate("document.body.classList.contains('presenting')")
+    assert page.is_visible("#view-landscape") and not page.is_visible("#controls") and not page.is_visible("#presets")
+    page.keyboard.press("f")
+    assert not page.evaluate("document.body.classList.contains('presenting')") and page.is_visible("#presets")
+    page.keyboard.press("?")
+    assert page.is_visible("#keys-help") and "previous / next preset" in page.text_content("#keys-help")
+    page.keyboard.press("Escape")
+    assert not page.is_visible("#keys-help")
+    field = page.locator("#controls input[type=text], #controls input:not([type])").first
+    field.focus()
+    page.keyboard.press("f")
+    page.keyboard.press("]")
+    assert not page.evaluate("document.body.classList.contains('presenting')")
+    assert page.evaluate("window.optiscape.scene.preset") == first and not page.is_visible("#keys-help")
+    page.focus("#timeline")
+    before = int(page.input_value("#timeline"))
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("window.optiscape.step") == before - 1 == int(page.input_value("#timeline"))

@@ -7,6 +7,7 @@ import { renderControls, updateControls } from "./controls.js";
 import { createExplore } from "./explore.js";
 import { renderHeads } from "./legend.js";
 import { runsCsv, runsJson, sceneJson } from "./export.js";
+import { bindKeys, KEYS, presetAfter } from "./keys.js";
 import { renderFamilies, renderGallery, renderPresetBox, renderSummary } from "./panels.js";
 import * as plots from "./plots.js";
 import { createSession } from "./session.js";
@@ -291,9 +292,37 @@ function bindPage() {
   });
   // small screens: the views first, the controls folded away until asked for (and unfolded on a wide one, which
   // has no handle to unfold them)
+  bindPresentingKeys();
   const narrow = matchMedia("(max-width: 700px)");
   $("#panel").open = !narrow.matches;
   narrow.addEventListener("change", (e) => { if (!e.matches) $("#panel").open = true; });
+}
+
+// Keys for presenting (the timeline binds its own): the next / previous preset, the views full-screen, the list.
+function bindPresentingKeys() {
+  const help = $("#keys-help");
+  help.querySelector("dl").replaceChildren(...KEYS.flatMap(([key, what]) => {
+    const dt = document.createElement("dt"); dt.textContent = key;
+    const dd = document.createElement("dd"); dd.textContent = what;
+    return [dt, dd];
+  }));
+  const stepPreset = (direction) => {
+    const ids = app.catalog.presets.map((p) => p.id);
+    const id = presetAfter(ids, app.scene.preset, direction);
+    if (id) openPreset(app.catalog.presets.find((p) => p.id === id));
+  };
+  const fullscreen = () => {
+    const on = document.body.classList.toggle("presenting");
+    if (on) document.querySelector(".views").requestFullscreen?.().catch(() => {});
+    else if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    requestDraw();
+  };
+  document.addEventListener("fullscreenchange", () => {
+    if (!document.fullscreenElement && document.body.classList.contains("presenting")) fullscreen();
+  });
+  $("#keys-help-close").addEventListener("click", () => { help.hidden = true; });
+  bindKeys({ "previous-preset": () => stepPreset(-1), "next-preset": () => stepPreset(1), fullscreen,
+    help: () => { help.hidden = !help.hidden; }, "close-help": () => { help.hidden = true; } });
 }
 
 function openPreset(preset) {
