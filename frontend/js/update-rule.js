@@ -136,3 +136,25 @@ export function ruleAt({ optimizer, k, lr, inside, theta, start = theta, changed
   rule.rows.unshift(row("η", "learning rate of this step", fill(lr)));
   return { formula: rule.formula, rows: rule.rows, step: rule.step, applied, exact, notes };
 }
+
+/** What the cursor shows of the selected run at step `step` (null: its last update): the rule and the arrows
+ * drawn from θ_k (the fast weights for Lookahead): −∇f, the first moment or velocity pointing the way it pushes
+ * (−m), and the step applied. `result`: the run with its internals; `run`: the normalised run. Null when the run
+ * has no update at that step. */
+export function cursorAt(run, result, step) {
+  const k = Math.min(step ?? result.lr.length - 1, result.lr.length - 1);
+  if (k < 0) return null;
+  const fast = run.optimizer.id === "lookahead";
+  const at = fast ? [result.fast_x[k], result.fast_y[k]] : [result.x[k], result.y[k]];
+  const rule = ruleAt({ optimizer: run.optimizer, k, lr: result.lr[k], inside: result.internals, theta: at,
+    start: [result.x[0], result.y[0]], changedGradient: run.clip_norm !== null || (run.noise?.std ?? 0) > 0 });
+  const g = pairAt(result.internals.gradient, k);
+  const moment = result.internals.state.mu ?? result.internals.state.trace;
+  const vectors = [{ name: "−∇f", kind: "force", vector: [-g[0], -g[1]] }];
+  if (moment) {
+    const m = pairAt(moment, k);
+    vectors.push({ name: "−m", kind: "force", vector: [-m[0], -m[1]] });
+  }
+  vectors.push({ name: "step", kind: "step", vector: rule.applied });
+  return { k, at, rule, vectors };
+}
