@@ -697,3 +697,23 @@ def test_at_the_cursor_the_update_rule_and_arrows_follow_the_step(page, url):
     page.screenshot(path=str(ARTIFACTS / "inside-panel.png"))
     page.click("#inside > summary")  # closed: no arrows
     wait_until(page, "!document.getElementById('view-landscape').data.some(t => String(t.meta).startsWith('cursor-'))")
+
+
+def test_tuning_eta_for_every_run_applies_each_best_rate_and_draws_the_sweep(page, url):
+    page.goto(f"{url}/?s={encode(TWO_RUNS)}")
+    ready(page)
+    page.click("#explore [data-tab=tune]")
+    page.select_option("#explore-form select[name=which]", "every run")
+    page.select_option("#explore-form select[name=metric]", "final_loss")
+    page.fill("#explore-form input[name=n]", "9")
+    effective = page.evaluate("window.optiscape.effective")
+    settle(page, lambda: explore(page, "tune"))
+    expected = [httpx.post(url + "/api/tune", json={"scene": effective, "run": i, "metric": "final_loss", "n": 9},
+                           timeout=120).json() for i in range(2)]
+    rates = page.evaluate("window.optiscape.effective.runs.map(r => r.schedule.params.lr)")
+    assert rates == [answer["best"] for answer in expected]
+    assert rates != [run["schedule"]["params"]["lr"] for run in TWO_RUNS["runs"]], "tuning changed the rates"
+    curves = page.evaluate("document.getElementById('explore-plot').data.filter(t => t.meta === 'tune').map(t => Array.from(t.x))")
+    assert curves == [answer["values"] for answer in expected]
+    assert "momentum: η 0.001 →" in page.text_content("#explore-status")
+    page.screenshot(path=str(ARTIFACTS / "tune.png"))

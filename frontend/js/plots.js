@@ -563,6 +563,26 @@ export function drawSweep(div, out, target, logAxes, metric = "final loss") {
   layout, CONFIG);
 }
 
+// Tuning η: each run's score against the rates tried (log axis), its best rate marked; null scores (the run
+// stopped, or never reached the tolerance) leave gaps. `curves`: [{name, colour, metric, values, scores, best}].
+export function drawTune(div, curves) {
+  const metric = curves[0].metric;
+  const positive = curves.every((c) => c.scores.every((v) => v === null || v > 0));
+  const data = curves.flatMap((c) => [
+    { type: "scatter", mode: "lines+markers", x: c.values, y: c.scores, name: c.name, line: { color: c.colour, width: 2 },
+      marker: { size: 5 }, connectgaps: false, meta: "tune",
+      hovertemplate: `${c.name}: η = %{x:.3g}, ${metric.replace(/_/g, " ")} %{y:.4g}<extra></extra>` },
+    ...(c.best === null ? [] : [{ type: "scatter", mode: "markers", x: [c.best], y: [c.scores[c.values.indexOf(c.best)]],
+      marker: { symbol: "star", size: 14, color: c.colour, line: { color: "#000", width: 1 } }, hoverinfo: "skip",
+      meta: "tune-best", showlegend: false }]),
+  ]);
+  return Plotly.react(div, data, { font: FONT, margin: MARGIN, paper_bgcolor: "rgba(0,0,0,0)", showlegend: curves.length > 1,
+    legend: { orientation: "h", y: -0.25 }, title: { text: `Tuning η: ${metric.replace(/_/g, " ")} at each rate (★ applied)`, font: { size: 13 } },
+    xaxis: { title: { text: "base rate η" }, type: "log", exponentformat: "power" },
+    yaxis: { title: { text: metric.replace(/_/g, " ") }, type: metric === "final_loss" && positive ? "log" : "linear",
+      exponentformat: "power" } }, CONFIG);
+}
+
 // LR range test: loss against the rate, with the suggested bounds.
 export function drawRangeTest(div, out) {
   const s = out.suggestion;
