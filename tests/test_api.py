@@ -304,3 +304,36 @@ def test_security_headers_and_no_reflection_of_input_as_html(client):
     assert answer.status_code == 422 and answer.headers["content-type"] == "application/json"
     missing = client.get(f"/api/landscapes/{hostile}/mesh")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"
+
+
+def test_only_the_embed_may_be_framed_and_by_any_site(client):
+    token = encode(CANYON)
+    embed = client.get("/embed", params={"s": token, "view": "3d", "views": "loss,landscape"})
+    assert embed.status_code == 200 and 'src="/static/js/embed.js"' in embed.text
+    csp = embed.headers["content-security-policy"]
+    assert "frame-ancestors *" in csp and "'none'" not in csp.split("frame-ancestors")[1]
+    assert "x-frame-options" not in embed.headers
+    assert csp.replace("frame-ancestors *", "") == client.get("/").headers["content-security-policy"].replace(
+        "frame-ancestors 'none'", "")  # otherwise the same policy
+    for refused in (client.get("/"), client.get("/docs"), client.get("/api/catalog"), client.get("/embed/", follow_redirects=False),
+                    client.get("/static/embed.html"), client.get("/api/permalinks/" + token)):
+        assert refused.headers["x-frame-options"] == "DENY", refused.url
+        assert "frame-ancestors 'none'" in refused.headers["content-security-policy"], refused.url
+
+
+@pytest.mark.parametrize("query, loc, says", [
+    ({"view": "contour"}, ["query", "s"], "Field required"),
+    ({"s": "%%"}, ["query", "s"], "not base64url"),
+    ({"s": encode({"landscape": {"id": "rosenbrock"}, "runs": [{"start": [99, 0]}]})}, ["query", "s", "runs", 0, "start"], ""),
+    ({"s": "x" * (MAX_TOKEN_LENGTH + 1)}, ["query", "s"], f"the limit is {MAX_TOKEN_LENGTH}"),
+    ({"s": "TOKEN", "view": "top"}, ["query", "view"], "'contour' or '3d'"),
+    ({"s": "TOKEN", "views": "landscape,map"}, ["query", "views"], "landscape, lr, loss"),
+    ({"s": "TOKEN", "views": "lr,lr"}, ["query", "views"], "at most once"),
+    ({"s": "TOKEN", "views": ""}, ["query", "views"], "landscape, lr, loss"),
+])
+def test_a_bad_embed_query_is_a_422_naming_the_parameter(client, query, loc, says):
+    query = {name: encode(CANYON) if value == "TOKEN" else value for name, value in query.items()}
+    answer = client.get("/embed", params=query)
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/json"
+    problem = answer.json()["detail"][0]
+    assert problem["loc"] == loc and says in problem["msg"], problem

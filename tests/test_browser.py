@@ -2,10 +2,13 @@
 
 Screenshots go to test-artifacts/ (not in git)."""
 import csv
+import http.server
 import io
 import os
 import re
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from urllib.parse import parse_qs, urlparse
@@ -585,3 +588,71 @@ def test_keys_for_presenting(page, url):
     before = int(page.input_value("#timeline"))
     page.keyboard.press("ArrowLeft")
     assert page.evaluate("window.optiscape.step") == before - 1 == int(page.input_value("#timeline"))
+
+
+@contextmanager
+def another_origin(pages: dict[str, str]):
+    """A second tiny HTTP server on another port (another origin than the app's), serving `pages` (path -> HTML)."""
+    class Pages(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_another_site_frames_the_embed_and_sees_it_draw_but_not_the_page(page, url):
+    """The share menu's <iframe>, pasted into a page of another origin, draws the scene there; so does an embed of
+    two views; the page itself refuses to be framed."""
+    token = encode(TWO_RUNS)
+    page.goto(f"{url}/?s={token}")
+    ready(page)
+    page.click("#share-menu > summary")
+    wait_until(page, "document.getElementById('embed-snippet').value.startsWith('<iframe')")
+    snippet = page.input_value("#embed-snippet")
+    assert page.input_value("#share-url") == page.url
+    head = '<!doctype html><link rel="icon" href="data:,">'
+    two = f'<iframe id="two" src="{url}/embed?s={token}&amp;views=loss,landscape" width="900" height="500"></iframe>'
+    course = f'{head}<h1>A course</h1>{snippet.replace("<iframe ", "<iframe id=pasted ")}{two}'
+    refused = f'{head}<iframe id="page" src="{url}/?s={token}" width="900" height="500"></iframe>'
+    page.on("console", lambda m: page.expected_console.add(m.text) if "frame-ancestors" in m.text else None)
+    with another_origin({"/course.html": course, "/refused.html": refused}) as site:
+        assert urlparse(site).port != urlparse(url).port
+        page.goto(site + "/course.html")
+        inside = {}
+        for name in ("pasted", "two"):
+            page.frame_locator(f"#{name}").locator("body[data-status=ready]").wait_for(timeout=60_000)
+            inside[name] = page.locator(f"#{name}").element_handle().content_frame()
+            assert inside[name].url.startswith(url + "/embed?")
+        drawn = {name: frame.evaluate("""({runs: window.optiscape.results.length, controls: !!document.getElementById('controls'),
+            views: [...document.querySelectorAll('.grid > figure')].map(f => f.id),
+            paths: document.getElementById('view-landscape').data.filter(t => String(t.meta).startsWith('run-')).length,
+            losses: document.getElementById('view-loss').data.filter(t => String(t.meta).startsWith('run-')).length})""")
+            for name, frame in inside.items()}
+        common = {"runs": 2, "controls": False, "paths": 2, "losses": 2}
+        assert drawn["pasted"] == {**common, "views": ["box-landscape", "box-lr", "box-loss"]}
+        assert drawn["two"] == {**common, "views": ["box-loss", "box-landscape"]}
+        link = page.frame_locator("#two").locator("#open")
+        assert "open in Optiscape" in link.text_content() and link.get_attribute("target") == "_blank"
+        assert parse_qs(urlparse(link.get_attribute("href")).query) == {"s": [token], "view": ["contour"]}
+        page.frame_locator("#two").locator("#back").click()  # the timeline works inside the frame
+        assert inside["two"].evaluate("window.optiscape.step") == TWO_RUNS["steps"] - 1
+        page.screenshot(path=str(ARTIFACTS / "embed-framed.png"))
+
+        page.goto(site + "/refused.html")
+        page.wait_for_timeout(1500)
+        framed = page.locator("#page").element_handle().content_frame()
+        assert not framed.url.startswith(url), "the page itself may not be framed by another site"
+    assert any("frame-ancestors 'none'" in text and "blocked" in text for text in page.expected_console)

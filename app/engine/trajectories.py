@@ -9,6 +9,8 @@ pydantic or parsing. Steps:
 2. Runs are grouped by compiled kernel (optimizer ids, plateau or not); each group is one `init` and one or more
    `advance` calls over arrays padded to a step bucket and a run bucket.
 3. Records are cut where each run stopped (`app.engine.stop`) and summarised.
+4. A plan with `internals` takes the kernels built with them, and each run (each stream chunk) also carries
+   `internals`: {"gradient": (N, 2), "update": (N, 2), "state": {field: (N, 2)}}, one row per update, cut as `lr`.
 
 Example:
     >>> import numpy as np
@@ -60,12 +62,15 @@ class Trajectory:
     summary: dict = field(default_factory=dict)
     fast_x: np.ndarray | None = None
     fast_y: np.ndarray | None = None
+    internals: dict | None = None  # asked for: {"gradient", "update": (N, 2), "state": {field: (N, 2)}}
 
     def as_dict(self) -> dict:
         """The contract's run result (numpy arrays; orjson writes them with OPT_SERIALIZE_NUMPY)."""
         out = {name: getattr(self, name) for name in RECORD_FIELDS}
         if self.fast_x is not None:
             out["fast_x"], out["fast_y"] = self.fast_x, self.fast_y
+        if self.internals is not None:
+            out["internals"] = self.internals
         out.update(status=self.status, stopped_at=self.stopped_at, summary=self.summary)
         return out
 
@@ -141,7 +146,7 @@ def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int
     total = plan.steps + 1  # records 0..N: the last one only reports θ_N
     length = chunk_steps or bucket(total)
     carry = kernels.init_kernel(key, size)(starts, inputs.hyper)
-    advance = kernels.advance_kernel(plan.landscape, key, length, size)
+    advance = kernels.advance_kernel(plan.landscape, key, length, size, plan.internals)
     use_plateau = np.asarray(with_plateau)
     for start in range(0, total, length):
         lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, start, length)
@@ -174,8 +179,25 @@ def _result(plan: Plan, records: dict, stop: tuple[int | None, str]) -> Trajecto
     result = Trajectory(**fields, status=status, stopped_at=stopped_at)
     if "fast_x" in records:
         result.fast_x, result.fast_y = records["fast_x"][:iterates], records["fast_y"][:iterates]
+    if plan.internals:
+        result.internals = nested_internals({name: values[:iterates - 1] for name, values in records.items()
+                                             if name.startswith(kernels.INTERNAL_PREFIX)})
     result.summary = summarise(plan.minima, plan.target, result.x, result.y, result.loss, plan.tolerance)
     return result
+
+
+def nested_internals(records: dict) -> dict:
+    """The kernel's flat internals records ("internals.gradient", "internals.state.mu", ...) as the contract's
+    {"gradient", "update", "state": {"mu", ...}}; other records are left out."""
+    out = {"gradient": None, "update": None, "state": {}}
+    for name, values in records.items():
+        if name.startswith(kernels.INTERNAL_PREFIX):
+            inner = name[len(kernels.INTERNAL_PREFIX):]
+            if inner.startswith("state."):
+                out["state"][inner[len("state."):]] = values
+            else:
+                out[inner] = values
+    return out
 
 
 ITERATE_FIELDS = ("x", "y", "loss", "fast_x", "fast_y")
@@ -186,7 +208,8 @@ def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
     {"event": "done", "runs": [{status, stopped_at, summary}]}. The numbers equal `run_plan`'s bit for bit.
 
     A chunk holds the iterates start_step.. (x, y, loss) and the updates that start at them (lr, grad_norm,
-    step_norm); a run's chunks end where it stopped, so the last update of a stopped run is not sent.
+    step_norm, and `internals` when the plan asks); a run's chunks end where it stopped, so the last update of a
+    stopped run is not sent.
     """
     finals: dict[int, Trajectory] = {}
     for group, indices in groups(plan).items():
@@ -214,7 +237,11 @@ def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
                     continue
                 event = {"event": "chunk", "run": index, "start_step": start}
                 for name, values in piece.items():
-                    event[name] = values[:iterates] if name in ITERATE_FIELDS else values[:max(0, updates)]
+                    if not name.startswith(kernels.INTERNAL_PREFIX):
+                        event[name] = values[:iterates] if name in ITERATE_FIELDS else values[:max(0, updates)]
+                if plan.internals:
+                    event["internals"] = nested_internals({name: values[:max(0, updates)]
+                                                           for name, values in piece.items()})
                 yield event
         for index in indices:
             merged = {name: np.concatenate([p[name] for p in collected[index]])[None] for name in collected[index][0]}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 MAX_STEPS = 50_000
 MAX_RUNS = 64
 MAX_RUN_STEPS = 400_000  # runs x steps of one scene: bounds the work and the answer (about 50 MB of JSON)
+MAX_INTERNALS_RUN_STEPS = 100_000  # the same with `internals`: up to 12 more numbers per step (about 4x the JSON)
 MAX_SEQUENCE_PARTS = 8
 MAX_LABEL_LENGTH = 80
 MAX_ID_LENGTH = 64  # a landscape, optimizer, schedule or preset id as sent
@@ -71,6 +72,7 @@ SCENE = (
     Limit("max_steps", "steps per scene", MAX_STEPS),
     Limit("max_runs", "runs per scene", MAX_RUNS),
     Limit("max_run_steps", "runs x steps per scene", MAX_RUN_STEPS),
+    Limit("max_internals_run_steps", "runs x steps per scene with `internals`", MAX_INTERNALS_RUN_STEPS),
     Limit("max_sequence_parts", "parts of a `sequence` schedule", MAX_SEQUENCE_PARTS),
     Limit("max_label_length", "characters of a run's label", MAX_LABEL_LENGTH),
 )
