@@ -112,9 +112,9 @@ def _axis(text: str) -> dict:
 
 
 def cmd_explore(args) -> int:
-    """basins / sweep / range-test / seeds: the same answers as the matching POST /api/... endpoints."""
+    """basins / sweep / tune / range-test / seeds: the same answers as the matching POST /api/... endpoints."""
     from .contract import compute
-    from .contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+    from .contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest, TuneRequest
 
     body = {"scene": _read_json(args.scene), "run": args.run}
     try:
@@ -123,6 +123,10 @@ def cmd_explore(args) -> int:
         elif args.command == "sweep":
             axes = {"x": _axis(args.x), **({"y": _axis(args.y)} if args.y else {})}
             answer = compute.answer_sweep(SweepRequest.model_validate({**body, **axes}))
+        elif args.command == "tune":
+            given = {"from": args.start, "to": args.stop, "n": args.n}
+            answer = compute.answer_tune(TuneRequest.model_validate(
+                {**body, "metric": args.metric, **{k: v for k, v in given.items() if v is not None}}))
         elif args.command == "range-test":
             answer = compute.answer_range_test(RangeTestRequest.model_validate(
                 {**body, "min_lr": args.min_lr, "max_lr": args.max_lr, "steps": args.steps, "mode": args.mode}))
@@ -174,6 +178,7 @@ def parser() -> argparse.ArgumentParser:
     open_.set_defaults(func=cmd_open)
     for name, doc in [("basins", "basin map: where a run ends from every start of an n x n grid"),
                       ("sweep", "vary one or two numbers of a run over a grid"),
+                      ("tune", "tune a run's base rate: a log sweep, each rate scored, the best named"),
                       ("range-test", "Smith's LR range test with suggested cyclical bounds"),
                       ("seeds", "one noisy run over several seeds: mean, spread and paths")]:
         command = sub.add_parser(name, help=doc)
@@ -186,6 +191,13 @@ def parser() -> argparse.ArgumentParser:
         if name == "sweep":
             command.add_argument("--x", required=True, help="PARAM:FROM:TO:N[:log] or PARAM=V1,V2,...")
             command.add_argument("--y", help="a second axis, same form")
+        if name == "tune":
+            command.add_argument("--metric", default="final_loss", help="final_loss or steps_to_tolerance")
+            command.add_argument("--from", dest="start", type=float, help="the lowest rate (default: the "
+                                 "parameter's slider minimum)")
+            command.add_argument("--to", dest="stop", type=float, help="the highest rate (default: its slider "
+                                 "maximum)")
+            command.add_argument("--n", type=int, help="rates tried, log-spaced (default 25)")
         if name == "range-test":
             command.add_argument("--min-lr", type=float, default=1e-5)
             command.add_argument("--max-lr", type=float, default=1.0)

@@ -1,6 +1,7 @@
 """A scene's `internals`: every update's gradient, step and optimizer state, equal to optax's own update loop run
 here, independently of the engine, for every optimizer, with clipping, noise and reduce-on-plateau on."""
 import base64
+import typing
 
 import jax
 import jax.numpy as jnp
@@ -9,6 +10,7 @@ import optax
 import pytest
 from fastapi.testclient import TestClient
 
+from app.contract.answers import StateField
 from app.contract.compute import run_scene, stream_scene
 from app.contract.permalink import encode
 from app.optimizers import resolve_optimizer
@@ -81,8 +83,9 @@ def scene_of(case: str, internals=True) -> dict:
         "plateau": {"patience": 2, "factor": 0.5, "rtol": 0.05, "cooldown": 0}}]}
 
 
-def test_every_optimizer_has_its_fields_listed():
+def test_every_optimizer_has_its_fields_listed_and_documented():
     assert set(FIELDS) | {"lookahead"} == ALL_OPTIMIZERS
+    assert set().union(*FIELDS.values(), {"slow"}) == set(typing.get_args(StateField))
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

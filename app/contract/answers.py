@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..features.tune import METRICS
 from ..vocabulary.params import KINDS
 
 from .scene import Scene
@@ -169,6 +170,20 @@ class SweepAnswer(Answer):
     steps_to_tolerance: list[list[Steps]] = Field(description="null: never within tolerance")
     status: list[list[Status]]
     stopped_at: list[list[Steps]] = Field(description="null: ran to the end")
+
+
+class TuneAnswer(Answer):
+    """One run at every rate of a log sweep of its base rate, scored; lists indexed like `values`."""
+
+    param: Literal["schedule.params.lr", "schedule.params.max_lr"] = Field(description="the rate tuned: the "
+                                                                         "schedule's lr, or max_lr where it has none")
+    metric: Literal[METRICS]
+    values: list[float] = Field(description="the rates tried, log-spaced from `from` to `to`")
+    scores: list[float | None] = Field(description="the metric at each rate (lower is better); null where the run "
+                                       "stopped (diverged, escaped) or never came within tolerance")
+    best: float | None = Field(description="the rate with the best score (one of values; ties: the lower final "
+                               "loss, then the lower rate); null when no rate scores")
+    status: list[Status]
 
 
 class RangeTestSuggestion(Answer):

@@ -17,8 +17,9 @@ from ..features.export import export_script as script_of
 from ..features.range_test import range_test as range_test_of
 from ..features.seeds import seed_bands as seed_bands_of
 from ..features.sweeps import sweep as sweep_of
+from ..features.tune import tune as tune_of
 from .plans import plan_of
-from .requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+from .requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest, TuneRequest
 from .scene import Scene, scene_of
 from .typed_arrays import with_typed_arrays
 
@@ -38,6 +39,10 @@ def answer_basins(request: BasinRequest) -> dict:
 
 def answer_sweep(request: SweepRequest) -> dict:
     return sweep_of(plan_of(request.swept_scene), request.run, request.axes(), request.schedules_at_length())
+
+
+def answer_tune(request: TuneRequest) -> dict:
+    return tune_of(plan_of(request.scene), request.run, request.metric, request.axis)
 
 
 def answer_range_test(request: RangeTestRequest) -> dict:
@@ -77,6 +82,14 @@ def sweep(scene: Mapping[str, Any] | Scene, run: int, axes: list[Mapping[str, An
     names = ("x", "y")[:len(axes)]
     data = {"scene": sparse if sparse is not None else scene, "run": run, **dict(zip(names, axes))}
     return answer_sweep(SweepRequest.model_validate(data))
+
+
+def tune(scene: Mapping[str, Any] | Scene, run: int, metric: str = "final_loss", start: float | None = None,
+         stop: float | None = None, n: int | None = None) -> dict:
+    """Run `run`'s base rate tuned over a log sweep (`app.features.tune`); None takes the default."""
+    given = {"from": start, "to": stop, "n": n}
+    return answer_tune(TuneRequest.model_validate({"scene": scene, "run": run, "metric": metric,
+                                                   **{k: v for k, v in given.items() if v is not None}}))
 
 
 def range_test(scene: Mapping[str, Any] | Scene, run: int, min_lr: float, max_lr: float, steps: int,

@@ -18,11 +18,11 @@ from landscapes import LANDSCAPES, mesh
 
 from ..contract import compute
 from ..contract.answers import (ERRORS, STREAM_EVENT_SCHEMA, BasinAnswer, CatalogAnswer, MeshAnswer, PermalinkAnswer,
-                                RangeTestAnswer, RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer)
+                                RangeTestAnswer, RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer, TuneAnswer)
 from ..contract.catalog import catalog
 from ..contract.mesh import QueryError, UnknownLandscape, mesh_request
 from ..contract.permalink import TokenError, decode, encode
-from ..contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+from ..contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest, TuneRequest
 from ..contract.scene import EXAMPLE_SCENE, Scene, scene_of
 from ..contract.typed_arrays import with_typed_arrays
 from ..vocabulary.limits import MAX_MESH_N, MAX_TOKEN_LENGTH, MIN_MESH_N
@@ -155,6 +155,8 @@ EXPLORATIONS = [
      "Basin map: where one run ends from every start of an n x n grid"),
     ("/sweeps", "post_sweeps", SweepRequest, SweepAnswer, compute.answer_sweep,
      "Sweep one or two numbers of a run (rate, schedule or optimizer parameter, start, clipping, noise)"),
+    ("/tune", "post_tune", TuneRequest, TuneAnswer, compute.answer_tune,
+     "Tune one run's base rate: a log sweep in one grid call, each rate scored, the best one named"),
     ("/range-test", "post_range_test", RangeTestRequest, RangeTestAnswer, compute.answer_range_test,
      "Smith's LR range test with suggested cyclical bounds"),
     ("/seeds", "post_seeds", SeedsRequest, SeedsAnswer, compute.answer_seeds,

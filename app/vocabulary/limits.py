@@ -52,6 +52,7 @@ COMPUTE_SLOTS = 2  # scenes computed at once (one per core); others wait
 MIN_BASIN_N, MAX_BASIN_N = 4, 256
 MAX_GRID_WORK = 256 * 256 * 1000  # basin or sweep cells x steps of one request (about 2 s on 2 cores)
 MIN_AXIS_VALUES, MAX_AXIS_VALUES = 2, 64
+MIN_TUNE_N, MAX_TUNE_N = 3, MAX_AXIS_VALUES  # rates of a tune: one sweep axis
 MIN_SEEDS, MAX_SEEDS = 2, 64
 MIN_RANGE_TEST_STEPS, MAX_RANGE_TEST_STEPS = 10, 20_000
 MIN_RANGE_TEST_LR, MAX_RANGE_TEST_LR = 1e-10, 10  # max/min up to 1e11: a finite ramp
@@ -80,6 +81,7 @@ EXPLORATION = (
     Limit("max_basin_n", "basin map grid `n` (n x n starts)", MAX_BASIN_N, low=MIN_BASIN_N),
     Limit("max_grid_cells_x_steps", "grid work (basin cells or sweep cells x steps)", MAX_GRID_WORK),
     Limit("max_sweep_axis_values", "values per sweep axis (two axes at most)", MAX_AXIS_VALUES, low=MIN_AXIS_VALUES),
+    Limit("max_tune_n", "rates tried by a tune (`n`)", MAX_TUNE_N, low=MIN_TUNE_N),
     Limit("max_seeds", "seeds per seed band", MAX_SEEDS, low=MIN_SEEDS, note="seeds x steps within runs x steps"),
     Limit("max_range_test_steps", "LR range test steps", MAX_RANGE_TEST_STEPS, low=MIN_RANGE_TEST_STEPS),
 )
