@@ -9,8 +9,9 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
+from ..engine.plan import Plan
 from ..engine.trajectories import CHUNK_STEPS, Trajectory, run_plan, stream_plan
 from ..features.basins import basin_map as basin_map_of
 from ..features.export import export_script as script_of
@@ -23,12 +24,27 @@ from .scene import Scene, scene_of
 from .typed_arrays import with_typed_arrays
 
 
+class Computed(NamedTuple):
+    """A scene computed: the validated scene, its plan and every run, in scene order."""
+
+    scene: Scene
+    plan: Plan
+    trajectories: list[Trajectory]
+
+
+def computed(scene: Mapping[str, Any] | Scene) -> Computed:
+    """The one path from a scene to its runs (plain data is validated first): every answer of runs goes through it."""
+    valid = scene_of(scene)
+    plan = plan_of(valid)
+    return Computed(valid, plan, run_plan(plan))
+
+
 # ---- answers of validated models ----
 
 def answer_runs(scene: Scene, typed: bool = False) -> dict:
     """What `POST /api/runs` answers: the normalised scene and every run's result (`typed`: its arrays as
     `typed_arrays` writes them, `?arrays=bdata`)."""
-    runs = [result.as_dict() for result in run_plan(plan_of(scene))]
+    runs = [result.as_dict() for result in computed(scene).trajectories]
     return {"scene": scene.model_dump(), "runs": [with_typed_arrays(run) for run in runs] if typed else runs}
 
 
@@ -52,7 +68,7 @@ def answer_seeds(request: SeedsRequest) -> dict:
 
 def run_scene(scene: Mapping[str, Any] | Scene) -> list[Trajectory]:
     """Every run of a scene, in scene order."""
-    return run_plan(plan_of(scene_of(scene)))
+    return computed(scene).trajectories
 
 
 def stream_scene(scene: Mapping[str, Any] | Scene, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
