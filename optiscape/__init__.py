@@ -6,6 +6,7 @@
   computes it -> a `Result` (numpy arrays, status, summary, `figure()`).
 - `presets`: the page's teaching presets by id (title, teaser, explanation, scene).
 - `permalink(scene)`: the page's link to a scene; `open(link_or_token)`: the Scene a link holds.
+- `report(scene, path)`: the scene as one self-contained HTML file (`optiscape report`, `POST /api/report`).
 
 Bad input raises `SceneError` (a ValueError), one line per problem naming the field and the allowed range.
 
@@ -31,16 +32,16 @@ from typing import Any, Mapping, Union
 import orjson
 from pydantic import ValidationError
 
-from app.contract.compute import computed
-from app.contract.permalink import decode, encode, token_of
+from app.contract import compute
+from app.contract.permalink import DEFAULT_BASE_URL, decode, encode, token_of
 from app.contract.scene import Scene, error_lines, scene_of
 from app.features.presets import PRESETS, Preset
 
 from .result import Result, RunResult
 
-__all__ = ["Scene", "Result", "RunResult", "SceneError", "run", "presets", "permalink", "open", "DEFAULT_BASE_URL"]
+__all__ = ["Scene", "Result", "RunResult", "SceneError", "run", "presets", "permalink", "open", "report",
+           "DEFAULT_BASE_URL"]
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # where `optiscape serve` answers by default
 presets: Mapping[str, Preset] = MappingProxyType(PRESETS)
 
 SceneLike = Union[Scene, Mapping[str, Any], str, os.PathLike, Preset]
@@ -73,7 +74,7 @@ def scene(data: SceneLike) -> Scene:
 
 def run(data: SceneLike) -> Result:
     """Compute every run of a scene (the server's own path: `app.contract.compute.computed`)."""
-    return Result(computed(scene(data)))
+    return Result(compute.computed(scene(data)))
 
 
 def permalink(data: SceneLike, base_url: str = DEFAULT_BASE_URL) -> str:
@@ -85,3 +86,11 @@ def permalink(data: SceneLike, base_url: str = DEFAULT_BASE_URL) -> str:
 def open(link_or_token: str) -> Scene:  # noqa: A001 (the name the issue asks for; builtins.open stays builtins')
     """The Scene a permalink holds (a URL with `?s=TOKEN`, or the token); ValueError when it holds none."""
     return scene(decode(token_of(link_or_token)))
+
+
+def report(data: SceneLike, path: str | os.PathLike, base_url: str = DEFAULT_BASE_URL) -> Path:
+    """Write the scene's one-file HTML report (three views, step slider, summary, scene, permalink at `base_url`)
+    to `path`; returns the path."""
+    out = Path(path)
+    out.write_text(compute.report(scene(data), base_url), encoding="utf-8")
+    return out

@@ -151,3 +151,10 @@ def test_bad_input_names_the_field_and_the_range(tmp_path):
         one.figure(view="2d")
     with pytest.raises(ValueError, match=r"step must be an integer in \[0, 5\]"):
         one.figure(step=6)
+
+
+def test_a_report_file_from_python(tmp_path):
+    out = optiscape.report(SCENE, tmp_path / "scene.html", base_url="https://class.example")
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<td>too fast</td>" in page
+    assert f'href="{optiscape.permalink(SCENE, base_url="https://class.example")}"' in page

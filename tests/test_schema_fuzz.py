@@ -53,6 +53,7 @@ ANSWERS = {
     "seeds": ("POST", "/api/seeds", {"body": {"scene": SCENE, "run": 2, "seeds": 4}}),
     "stream": ("GET", "/api/runs/stream", {"query": {"s": encode(SCENE)}}),
     "stream with typed arrays": ("GET", "/api/runs/stream", {"query": {"s": encode(SCENE), "arrays": "bdata"}}),
+    "report": ("POST", "/api/report", {"body": SCENE}),
 }
 
 
@@ -132,7 +133,7 @@ def test_every_json_answer_has_a_schema_with_properties():
         for method, operation in operations.items():
             content = operation["responses"]["200"].get("content", {})
             if "application/json" not in content or "text/event-stream" in content:
-                continue  # the stream's events are described in words; the export is a Python file
+                continue  # the stream's events are described in words; the export is a Python file, the report HTML
             reference = content["application/json"]["schema"].get("$ref", "")
             assert reference, f"{method.upper()} {path} answers JSON without a schema"
             assert components[reference.rsplit("/", 1)[-1]]["properties"], f"{method.upper()} {path}"

@@ -18,7 +18,9 @@ from ..features.export import export_script as script_of
 from ..features.range_test import range_test as range_test_of
 from ..features.seeds import seed_bands as seed_bands_of
 from ..features.sweeps import sweep as sweep_of
+from .permalink import encode
 from .plans import plan_of
+from .report import report_html
 from .requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
 from .scene import Scene, scene_of
 from .typed_arrays import with_typed_arrays
@@ -80,6 +82,12 @@ def stream_scene(scene: Mapping[str, Any] | Scene, chunk_steps: int = CHUNK_STEP
 def export_script(scene: Mapping[str, Any] | Scene) -> str:
     """A standalone script (jax + optax) reproducing every run of a scene."""
     return script_of(plan_of(scene_of(scene)))
+
+
+def report(scene: Mapping[str, Any] | Scene, base_url: str) -> str:
+    """The one-file HTML report of a scene (`app.contract.report`), its permalink at `base_url`/?s=TOKEN."""
+    c = computed(scene)
+    return report_html(*c, permalink=f"{base_url.rstrip('/')}/?s={encode(c.scene.model_dump())}")
 
 
 def basin_map(scene: Mapping[str, Any] | Scene, run: int, n: int) -> dict:
