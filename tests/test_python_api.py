@@ -1,15 +1,18 @@
 """`import optiscape`: the same numbers as the HTTP API, the page's three views as a Plotly figure, permalinks both
 ways, and bad input refused with an error naming the field."""
 import json
+import re
 from pathlib import Path
 
 import numpy as np
+import plotly
 import plotly.graph_objects as go
 import pytest
 from fastapi.testclient import TestClient
 
 import optiscape
 from app.contract.catalog import catalog
+from app.contract.figures import RDBU, VIRIDIS
 from app.contract.scene import PALETTE
 from app.server.factory import create_app
 
@@ -86,6 +89,23 @@ def test_the_figure_shows_three_views_in_the_pages_colours(result):
     marker = next(trace for trace in fig.data if trace.meta == "step-marker")
     assert list(marker.marker.color) == colours
     assert marker.x[1] == result.runs[1].x[-1]
+
+
+def test_the_colour_scales_are_the_pages_plotly_js_ones():
+    """The page draws with plotly.js's built-in Viridis and RdBu (reversed for a diverging landscape, so its low
+    values are red); the figure writes the same stops (plotly.py's own "RdBu" runs the other way)."""
+    js = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
+
+    def built_in(name):
+        text = re.search(name + r":(\[\[.*?\]\])", js).group(1)
+        return [tuple(stop) for stop in json.loads(re.sub(r"([\[,])\.(\d)", r"\g<1>0.\2", text))]
+
+    assert [tuple(stop) for stop in VIRIDIS] == built_in("Viridis") and [tuple(s) for s in RDBU] == built_in("RdBu")
+    peaks = optiscape.run({"landscape": {"id": "peaks"}, "steps": 10, "runs": [{}]}).figure().data[0]
+    assert catalog()["landscapes"]["peaks"]["colour_scale"] == "diverging"
+    assert peaks.reversescale is True and peaks.colorscale[-1][1] == "rgb(178,10,28)"
+    assert optiscape.run({"landscape": {"id": "booth"}, "steps": 10, "runs": [{}]}).figure().data[0].colorscale[0] \
+        == (0, "#440154")
 
 
 def test_one_decade_of_rates_keeps_a_linear_axis():

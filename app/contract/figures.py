@@ -35,6 +35,14 @@ from .scene import Scene
 VIEWS = ("contour", "3d")
 FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12}
 CONTOUR_LEVELS = 16
+# The page's colour scales are plotly.js's built-in "Viridis" and "RdBu" (frontend/js/plots.js names them); plotly.py
+# would turn those names into scales of its own (its RdBu runs the other way), so their stops are written here.
+# tests/test_python_api.py reads them back from the installed plotly.min.js.
+VIRIDIS = [(min(16 * i / 255, 1), colour) for i, colour in enumerate(
+    ["#440154", "#48186a", "#472d7b", "#424086", "#3b528b", "#33638d", "#2c728e", "#26828e", "#21918c", "#1fa088",
+     "#28ae80", "#3fbc73", "#5ec962", "#84d44b", "#addc30", "#d8e219", "#fde725"])]
+RDBU = [(0, "rgb(5,10,172)"), (0.35, "rgb(106,137,247)"), (0.5, "rgb(190,190,190)"), (0.6, "rgb(220,170,132)"),
+        (0.7, "rgb(230,145,90)"), (1, "rgb(178,10,28)")]
 LOSS_FLOOR = 1e-16  # a loss gap shown on a log axis never goes below this (the page's floor)
 
 
@@ -105,7 +113,7 @@ def figure_of(scene: Scene, plan: Plan, trajectories: Sequence[Trajectory], view
     fig = make_subplots(rows=1, cols=3, column_widths=[0.4, 0.3, 0.3], horizontal_spacing=0.07,
                         specs=[[{"type": "scene" if surface else "xy"}, {"type": "xy"}, {"type": "xy"}]],
                         subplot_titles=(title, "Learning rate η(k)", f"Loss {loss_title}"))
-    colours = {"colorscale": "RdBu" if landscape.colour_scale == "diverging" else "Viridis",
+    colours = {"colorscale": RDBU if landscape.colour_scale == "diverging" else VIRIDIS,
                "reversescale": landscape.colour_scale == "diverging", "showscale": False}
     if surface:
         fig.add_trace(go.Surface(x=xs, y=ys, z=shown, opacity=0.88, hoverinfo="skip", meta="landscape", **colours,
