@@ -1,4 +1,5 @@
-"""The command line: `optiscape serve`, `optiscape run SCENE.json`, `optiscape open TOKEN_OR_URL`.
+"""The command line: `optiscape serve`, `optiscape run SCENE.json`, `optiscape open TOKEN_OR_URL`,
+`optiscape report SCENE.json -o scene.html`, and the explorations.
 
 Bad input never shows a traceback: one line naming the field and the allowed range, exit status 2.
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import orjson
 from pydantic import ValidationError
 
-from .contract.permalink import TokenError, decode, token_of
+from .contract.permalink import DEFAULT_BASE_URL, TokenError, decode, token_of
 
 EXIT_BAD_INPUT = 2
 
@@ -155,6 +156,14 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .contract.compute import report
+
+    page = report(_load_scene(_read_json(args.scene)), args.base_url)
+    Path(args.out).write_text(page, encoding="utf-8")
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -209,6 +218,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("scene", help="scene JSON file (- for standard input)")
     export.add_argument("--out", help="write here instead of standard output")
     export.set_defaults(func=cmd_export)
+    report = sub.add_parser("report", help="one self-contained HTML file: the three views, a step slider, the summary, "
+                            "the scene and its permalink (opens offline)")
+    report.add_argument("scene", help="scene JSON file (- for standard input)")
+    report.add_argument("-o", "--out", required=True, help="the HTML file to write")
+    report.add_argument("--base-url", default=DEFAULT_BASE_URL,
+                        help="where the permalink opens the page (default: optiscape serve's address)")
+    report.set_defaults(func=cmd_report)
     serve = sub.add_parser("serve", help="the app on http://HOST:PORT (API, docs and frontend)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

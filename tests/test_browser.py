@@ -2,8 +2,10 @@
 
 Screenshots go to test-artifacts/ (not in git)."""
 import csv
+import html
 import http.server
 import io
+import json
 import os
 import re
 import threading
@@ -16,6 +18,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
+from app.cli import main as optiscape_cli
+from app.contract.compute import run_scene
 from app.contract.permalink import decode, encode
 from browser import ARGS, CHROMIUM
 from server import ROOT, serving
@@ -717,3 +721,58 @@ def test_tuning_eta_for_every_run_applies_each_best_rate_and_draws_the_sweep(pag
     assert curves == [answer["values"] for answer in expected]
     assert "momentum: η 0.001 →" in page.text_content("#explore-status")
     page.screenshot(path=str(ARTIFACTS / "tune.png"))
+
+
+def test_the_report_draws_from_a_file_with_the_network_off_and_its_slider_moves_the_markers(browser, tmp_path):
+    """`optiscape report` writes one HTML file; opened from file:// with every other request refused, it draws the
+    three views, and its step slider moves each run's marker and cuts its path as the page's timeline does."""
+    out = tmp_path / "canyon.html"
+    assert optiscape_cli(["report", str(ROOT / "examples" / "canyon.json"), "-o", str(out)]) == 0
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    asked = []
+
+    def only_files(route):
+        asked.append(route.request.url)
+        route.continue_() if route.request.url.startswith("file:") else route.abort()
+
+    context.route("**/*", only_files)
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(out.as_uri())
+    page.wait_for_selector("body[data-ready]", timeout=60_000)
+    assert [url for url in asked if not url.startswith("file:")] == [] and problems == []
+    kinds = page.evaluate("document.getElementById('views').data.map(t => [t.type, t.meta])")
+    assert kinds[:2] == [["contour", "landscape"], ["scatter", "minima"]]
+    assert sum(meta.startswith("run-") for _, meta in kinds if meta) == 15  # 5 runs x 3 views
+    drawn = page.evaluate("""[document.querySelectorAll('#views .contourlayer path').length,
+        document.querySelectorAll('#views .scatterlayer .trace').length]""")
+    assert drawn[0] > 10 and drawn[1] >= 17  # contour lines; paths, curves, minima and markers drawn as SVG
+    runs = run_scene(json.loads((ROOT / "examples" / "canyon.json").read_text()))
+    page.locator("#step").fill("60")
+    marker = page.evaluate("""(() => { const d = document.getElementById('views').data;
+        const m = d.find(t => t.meta === 'step-marker');
+        const paths = d.filter(t => String(t.meta).startsWith('run-') && t.xaxis === 'x');
+        return {x: Array.from(m.x), y: Array.from(m.y), lengths: paths.map(t => t.x.length),
+                lines: document.getElementById('views').layout.shapes.map(s => s.x0),
+                shown: document.getElementById('step-shown').textContent}; })()""")
+    assert marker["x"] == [float(r.x[60]) for r in runs] and marker["y"] == [float(r.y[60]) for r in runs]
+    assert marker["lengths"] == [61] * 5 and marker["lines"] == [60, 60] and marker["shown"] == "step 60"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-offline.png"), full_page=True)
+    context.close()
+
+
+def test_the_export_menu_downloads_the_html_report_of_the_scene_shown(page, url):
+    page.goto(url + "/")
+    ready(page)
+    page.click("details.export summary")
+    with page.expect_download(timeout=60_000) as info:
+        page.click("#export-report")
+    assert info.value.suggested_filename == "optiscape_report.html"
+    report = Path(info.value.path()).read_text(encoding="utf-8")
+    scene = json.loads(html.unescape(re.search(r'<pre id="scene">(.*?)</pre>', report, re.S).group(1)))
+    assert scene == page.evaluate("window.optiscape.effective")
+    link = html.unescape(re.search(r'class="permalink" href="([^"]+)"', report).group(1))
+    assert link.startswith(url + "/?s=") and decode(parse_qs(urlparse(link).query)["s"][0]) == scene

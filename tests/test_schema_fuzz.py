@@ -62,6 +62,7 @@ ANSWERS = {
     "runs with internals, typed": ("POST", "/api/runs", {"body": INSIDE, "query": {"arrays": "bdata"}}),
     "stream with internals": ("GET", "/api/runs/stream", {"query": {"s": encode(INSIDE)}}),
     "stream with internals, typed": ("GET", "/api/runs/stream", {"query": {"s": encode(INSIDE), "arrays": "bdata"}}),
+    "report": ("POST", "/api/report", {"body": SCENE}),
 }
 
 
@@ -145,7 +146,7 @@ def test_every_json_answer_has_a_schema_with_properties():
         for method, operation in operations.items():
             content = operation["responses"]["200"].get("content", {})
             if "application/json" not in content or "text/event-stream" in content:
-                continue  # the stream's events are described in words; the export is a Python file
+                continue  # the stream's events are described in words; the export is a Python file, the report HTML
             reference = content["application/json"]["schema"].get("$ref", "")
             assert reference, f"{method.upper()} {path} answers JSON without a schema"
             assert components[reference.rsplit("/", 1)[-1]]["properties"], f"{method.upper()} {path}"

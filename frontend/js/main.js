@@ -318,14 +318,17 @@ function bindPage() {
   $("#export-csv").addEventListener("click", () => download("optiscape-runs.csv", runsCsv(app.effective, app.results), "text/csv"));
   $("#export-json").addEventListener("click", () => download("optiscape-runs.json", runsJson(app.effective, app.results), "application/json"));
   $("#export-scene").addEventListener("click", () => download("optiscape-scene.json", sceneJson(app.effective), "application/json"));
-  $("#export-script").addEventListener("click", async () => {
+  // what the server makes of the scene: downloaded, or its refusal shown in the status line
+  const fromServer = (button, name, ask, type) => $(button).addEventListener("click", async () => {
     try {
-      download("optiscape_scene.py", await api.exportScript(app.effective), "text/x-python");
+      download(name, await ask(app.effective), type);
     } catch (error) {
       const detail = error?.detail;
       setStatus("invalid", Array.isArray(detail) ? detail.map((e) => e.msg).join("; ") : `Error: ${detail ?? error}`);
     }
   });
+  fromServer("#export-script", "optiscape_scene.py", api.exportScript, "text/x-python");
+  fromServer("#export-report", "optiscape_report.html", api.exportReport, "text/html");
   // small screens: the views first, the controls folded away until asked for (and unfolded on a wide one, which
   // has no handle to unfold them)
   bindPresentingKeys();
