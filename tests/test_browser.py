@@ -660,6 +660,69 @@ def test_another_site_frames_the_embed_and_sees_it_draw_but_not_the_page(page, u
         framed = page.locator("#page").element_handle().content_frame()
         assert not framed.url.startswith(url), "the page itself may not be framed by another site"
     assert any("frame-ancestors 'none'" in text and "blocked" in text for text in page.expected_console)
+
+
+def test_at_the_cursor_the_update_rule_and_arrows_follow_the_step(page, url):
+    """The panel asks for the selected run's internals only once opened; at a step it shows Adam's m̂, v̂, the
+    per-coordinate rate and the step, equal to an independent computation from the engine's state (optax's, per
+    tests/test_internals.py); the contour view draws −∇f, −m and the step from θ_k; both follow the timeline."""
+    posted = []
+    page.on("request", lambda r: posted.append(r.post_data) if r.url.endswith("/api/runs?arrays=bdata") and r.post_data else None)
+    page.goto(f"{url}/?s={encode(TWO_RUNS)}")
+    ready(page)
+    assert not any('"internals":true' in body for body in posted), "internals are asked for only with the panel open"
+    page.check("#controls input[aria-label^='select run 2 ']")
+    page.click("#inside > summary")
+    page.wait_for_selector("#inside-body table", timeout=60_000)
+    assert sum('"internals":true' in body for body in posted) == 1
+    scene = {**TWO_RUNS, "runs": [TWO_RUNS["runs"][1]], "internals": True}
+    inside = httpx.post(url + "/api/runs", json=scene, timeout=60).json()["runs"][0]
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for k in (0, 57, 233):
+        page.fill("#timeline", str(k))
+        page.dispatch_event("#timeline", "input")
+        wait_until(page, f"document.querySelector('#inside-body p')?.textContent.includes('update k = {k} ')")
+        shown = page.evaluate("""Object.fromEntries([...document.querySelectorAll('#inside-body tr[data-symbol]')].map(
+            tr => [tr.dataset.symbol, [...tr.querySelectorAll('td[data-value]')].map(td => Number(td.dataset.value))]))""")
+        t, lr = k + 1, inside["lr"][k]
+        m_hat = [m / (1 - b1 ** t) for m in inside["internals"]["state"]["mu"][k]]
+        v_hat = [v / (1 - b2 ** t) for v in inside["internals"]["state"]["nu"][k]]
+        rate = [lr / (v ** 0.5 + eps) for v in v_hat]
+        expected = {"g": inside["internals"]["gradient"][k], "m̂": m_hat, "v̂": v_hat, "η_eff": rate,
+                    "step": [-r * m for r, m in zip(rate, m_hat)], "applied": inside["internals"]["update"][k]}
+        for symbol, values in expected.items():
+            assert shown[symbol] == pytest.approx(values, rel=1e-12, abs=1e-300), (k, symbol)
+        assert shown["step"] == pytest.approx(shown["applied"], rel=1e-9)
+        arrows = [t for t in traces(page, "view-landscape") if str(t["meta"]).startswith("cursor-")]
+        assert len(arrows) == 3 and all((a["x"][0], a["y"][0]) == (inside["x"][k], inside["y"][k]) for a in arrows)
+        step = next(a for a in arrows if a["meta"] == "cursor-step")
+        direction = [step["x"][1] - step["x"][0], step["y"][1] - step["y"][0]]
+        assert direction[0] * expected["applied"][1] == pytest.approx(direction[1] * expected["applied"][0], rel=1e-6)
+    page.screenshot(path=str(ARTIFACTS / "inside-panel.png"))
+    page.click("#inside > summary")  # closed: no arrows
+    wait_until(page, "!document.getElementById('view-landscape').data.some(t => String(t.meta).startsWith('cursor-'))")
+
+
+def test_tuning_eta_for_every_run_applies_each_best_rate_and_draws_the_sweep(page, url):
+    page.goto(f"{url}/?s={encode(TWO_RUNS)}")
+    ready(page)
+    page.click("#explore [data-tab=tune]")
+    page.select_option("#explore-form select[name=which]", "every run")
+    page.select_option("#explore-form select[name=metric]", "final_loss")
+    page.fill("#explore-form input[name=n]", "9")
+    effective = page.evaluate("window.optiscape.effective")
+    settle(page, lambda: explore(page, "tune"))
+    expected = [httpx.post(url + "/api/tune", json={"scene": effective, "run": i, "metric": "final_loss", "n": 9},
+                           timeout=120).json() for i in range(2)]
+    rates = page.evaluate("window.optiscape.effective.runs.map(r => r.schedule.params.lr)")
+    assert rates == [answer["best"] for answer in expected]
+    assert rates != [run["schedule"]["params"]["lr"] for run in TWO_RUNS["runs"]], "tuning changed the rates"
+    curves = page.evaluate("document.getElementById('explore-plot').data.filter(t => t.meta === 'tune').map(t => Array.from(t.x))")
+    assert curves == [answer["values"] for answer in expected]
+    assert "momentum: η 0.001 →" in page.text_content("#explore-status")
+    page.screenshot(path=str(ARTIFACTS / "tune.png"))
+
+
 def test_the_report_draws_from_a_file_with_the_network_off_and_its_slider_moves_the_markers(browser, tmp_path):
     """`optiscape report` writes one HTML file; opened from file:// with every other request refused, it draws the
     three views, and its step slider moves each run's marker and cuts its path as the page's timeline does."""

@@ -87,7 +87,7 @@ def create_app(warm: bool = True) -> FastAPI:
         return Response(plotly_gzipped(), media_type="text/javascript", headers={**PLOTLY_CACHE, "Content-Encoding": "gzip"})
 
     @app.get("/api/health", response_model=HealthAnswer, summary="Liveness, whether the JIT warm-up has finished, and the event loop's lag")
-    def health():
+    async def health():  # on the event loop, which alone writes loop_lag: a worker thread reading it raced (a 500)
         return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"],
                 "loop_lag": loop_lag.report()}
 

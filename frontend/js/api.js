@@ -77,6 +77,18 @@ export function postRunsVia(worker) {
   });
 }
 
+// One run of a scene with its internals (docs/api.md "Internals"): the run's arrays and `internals` decoded, each
+// [x, y] list as a flat Float64Array (x0, y0, x1, y1, ...). `scene`: normalised, `run`: the run's index.
+export async function postInternals(scene, run, { signal } = {}) {
+  const body = { ...scene, runs: [scene.runs[run]], internals: true };
+  const answer = await (await post("/api/runs?arrays=bdata", body, signal)).json();
+  const result = decodeArrays(answer.runs[0]);
+  const { gradient, update, state } = result.internals;
+  result.internals = { gradient: decodeArray(gradient), update: decodeArray(update),
+    state: Object.fromEntries(Object.entries(state).map(([name, values]) => [name, decodeArray(values)])) };
+  return result;
+}
+
 export const postJson = async (path, body, signal) => (await post(path, body, signal)).json();
 export const exportScript = async (scene) => (await post("/api/export", scene)).text();
 // The one-file HTML report of a scene (POST /api/report), as a Blob to download.

@@ -1,4 +1,4 @@
-// The explore panel: basin map, sweep, LR range test and seed bands of the selected run. Its forms take their
+// The explore panel: basin map, sweep, LR range test, seed bands and tuning η of the selected run (or of every run). Its forms take their
 // limits and the sweepable parameters from the catalog; its charts are drawn by plots.js.
 //
 //   const explore = createExplore(page, { onScene: (scene) => change(scene), onBands: (bands) => ..., onPick });
@@ -66,7 +66,12 @@ export function createExplore(page, { onScene, onBands, onPick }) {
         field("ramp", { name: "mode", options: ["exponential", "linear"] }));
     }
     if (ui.tab === "seeds") add(field("seeds", { name: "seeds", type: "number", value: "8", max: limits().max_seeds }));
-    add(el("button", { type: "submit", id: "explore-go" }, "compute"));
+    if (ui.tab === "tune") {
+      add(field("runs", { name: "which", options: ["the selected run", "every run"] }),
+        field("score", { name: "metric", options: ["final_loss", "steps_to_tolerance"] }),
+        field("rates tried", { name: "n", type: "number", value: "25", min: 3, max: limits().max_tune_n }));
+    }
+    add(el("button", { type: "submit", id: "explore-go" }, ui.tab === "tune" ? "tune η and apply the best" : "compute"));
     if (ui.tab === "range") {
       const suggestion = ui.range?.suggestion;
       add(el("button", { type: "button", id: "use-bounds", disabled: !suggestion, onclick: () => setSchedule({ id: "triangular",
@@ -148,6 +153,40 @@ export function createExplore(page, { onScene, onBands, onPick }) {
     return `${data.seeds} seeds in ${Math.round(performance.now() - started)} ms`;
   }
 
+  // η tuned by POST /api/tune (one grid call per run, log-spaced rates): each run's best rate applied at once, and
+  // the score against the rate drawn small, one curve per run with its best marked. A run that cannot be tuned
+  // (a sequence schedule) or where no rate scores keeps its rate, and the status line says why.
+  async function tune(data) {
+    const [main, second] = views();
+    const effective = page.effective();
+    const indices = data.which === "every run" ? effective.runs.map((_, i) => i) : [page.selected()];
+    const answers = await Promise.all(indices.map((run) => api.postJson("/api/tune",
+      { scene: effective, run, metric: data.metric, n: Number(data.n) }).catch((error) => ({ error }))));
+    let scene = page.scene();
+    const said = [];
+    const curves = [];
+    answers.forEach((answer, j) => {
+      const run = effective.runs[indices[j]];
+      const name = run.label || `run ${indices[j] + 1}`;
+      if (answer.error) {
+        const detail = answer.error.detail;
+        said.push(`${name}: ${Array.isArray(detail) ? detail.map((e) => e.msg).join("; ") : detail ?? answer.error}`);
+        return;
+      }
+      curves.push({ ...answer, name, colour: run.colour });
+      if (answer.best === null) return said.push(`${name}: no rate scored (every run stopped or missed the tolerance)`);
+      const before = state.getAt(run, answer.param);
+      scene = state.setAt(scene, `runs.${indices[j]}.${answer.param}`, answer.best);
+      const score = answer.scores[answer.values.indexOf(answer.best)];
+      const short = (v, digits = 3) => String(+Number(v).toPrecision(digits));
+      said.push(`${name}: η ${short(before)} → ${short(answer.best)} (${answer.metric.replace(/_/g, " ")} ${short(score, 4)})`);
+    });
+    second.hidden = true;
+    if (curves.length) await plots.drawTune(main, curves);
+    if (scene !== page.scene()) onScene(scene);
+    return `tuned over ${data.n} rates: ${said.join("; ")}`;
+  }
+
   async function compute(event) {
     event.preventDefault();
     if (!page.effective()) return;
@@ -159,7 +198,7 @@ export function createExplore(page, { onScene, onBands, onPick }) {
       await page.plotlyReady;
       const started = performance.now();
       const tabs = { basins: () => basins(data, body, started), sweep: () => sweep(data, started),
-        range: () => rangeTest(data, body), seeds: () => seeds(data, body, started) };
+        range: () => rangeTest(data, body), seeds: () => seeds(data, body, started), tune: () => tune(data) };
       $("#explore-status").textContent = await tabs[ui.tab]();
       await plots.resize(...views());
       document.body.dataset.explore = "ready";

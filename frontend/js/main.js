@@ -8,11 +8,12 @@ import { createExplore } from "./explore.js";
 import { renderHeads } from "./legend.js";
 import { runsCsv, runsJson, sceneJson } from "./export.js";
 import { bindKeys, KEYS, presetAfter } from "./keys.js";
-import { renderFamilies, renderGallery, renderPresetBox, renderSummary } from "./panels.js";
+import { renderFamilies, renderGallery, renderInside, renderPresetBox, renderSummary } from "./panels.js";
 import * as plots from "./plots.js";
 import { createSession } from "./session.js";
 import * as state from "./state.js";
 import { createTimeline } from "./timeline.js";
+import { cursorAt } from "./update-rule.js";
 import { viewModel } from "./view-model.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -31,7 +32,7 @@ const heads = { landscape: $("#head-landscape"), lr: $("#head-lr"), loss: $("#he
 const app = {
   catalog: null, scene: null, effective: null, results: [], mesh: null, done: false, mode: "contour", logLoss: true,
   lrScale: "auto", bands: null, selected: 0, updates: 0, lastUpdateMs: null, lastUpdateParts: null, partialDraws: 0,
-  compiled: new Set(),
+  compiled: new Set(), inside: { key: null, result: null, error: null },
   playOnce: false, structuralPending: false, dragging: false, failedAt: 0, showingErrors: false, presetShown: undefined, exploreFor: null,
   get step() { return timeline.step; },
   get playing() { return timeline.playing; },
@@ -47,7 +48,45 @@ function setStatus(status, text = "") {
   if ($("#status").textContent !== text) $("#status").textContent = text;
 }
 
-const model = () => viewModel(app, timeline.step);
+const model = () => ({ ...viewModel(app, timeline.step), cursor: cursorNow() });
+
+// ---- At the cursor: the selected run's internals, asked for only while the panel is open ----
+
+let insideController = null;
+const insideKey = () => (app.effective?.runs[app.selected] ? JSON.stringify([app.effective, app.selected]) : null);
+
+function askInside() {
+  const key = insideKey();
+  if (!$("#inside").open || !key || !app.done || app.inside.key === key) return;
+  insideController?.abort();
+  insideController = new AbortController();
+  app.inside = { key, result: null, error: null };
+  api.postInternals(app.effective, app.selected, { signal: insideController.signal }).then((result) => {
+    if (app.inside.key === key) { app.inside.result = result; requestDraw(); }
+  }, (error) => {
+    if (error?.name === "AbortError" || app.inside.key !== key) return;
+    app.inside.error = Array.isArray(error?.detail) ? error.detail.map((e) => e.msg).join("; ") : String(error?.detail ?? error);
+    requestDraw();
+  });
+}
+
+// The cursor (rule and arrows) of the internals that belong to what is shown now, or null.
+function cursorNow() {
+  if (!$("#inside").open || !app.inside.result || app.inside.key !== insideKey()) return null;
+  return cursorAt(app.effective.runs[app.selected], app.inside.result, timeline.step);
+}
+
+function showInside(cursor) {
+  if (!$("#inside").open) return;
+  const run = app.effective?.runs[app.selected];
+  const fresh = app.inside.key === insideKey();
+  const view = !run ? { status: "computing", message: "computing…" }
+    : fresh && app.inside.error ? { status: "error", message: `The internals could not be computed: ${app.inside.error}` }
+      : !cursor ? { status: "computing", message: app.done && fresh && app.inside.result ? "This run has no update to show." : "computing the internals of the selected run…" }
+        : { status: "ready", cursor, label: run.label || `run ${app.selected + 1}`, colour: run.colour,
+          title: app.catalog.optimizers[run.optimizer.id].title };
+  renderInside($("#inside-body"), view);
+}
 
 // ---- Drawing: one render at a time, always of the latest state; an update counts once it is painted ----
 
@@ -77,6 +116,7 @@ async function drawLoop() {
     const current = model();
     renderHeads(heads, plots.titles(current), current.scene.runs);  // first: it sets the plots' height
     const { framed } = await plots.render(views, current);
+    showInside(current.cursor);
     plots.bindEvents(views, model, { onHoverStep: (k) => { if (app.done) timeline.hover(k); }, onPick: pickStart,
       onMoved: () => requestDraw() });
     if (answers.some((a) => a.done)) around();
@@ -156,6 +196,7 @@ function onAnswer(answer) {
   if (!answer.done) return requestDraw(answer);
   expressionsOf(answer.scene).forEach((e) => app.compiled.add(e));
   timeline.reset(app.effective.steps);
+  askInside();
   if (app.playOnce) {  // a first visit: the default scene plays once, from step 0
     app.playOnce = false;
     timeline.play();
@@ -207,6 +248,8 @@ const handlers = {
   remove: (i) => { app.selected = Math.min(app.selected, app.scene.runs.length - 2); change(state.removeRun(app.scene, i), { structural: true }); },
   select: (i) => {
     app.selected = i;
+    askInside();
+    requestDraw();
     explore.render();
     document.querySelectorAll("fieldset.run").forEach((f) => f.classList.toggle("selected", Number(f.dataset.run) === i));
   },
@@ -254,6 +297,7 @@ function bindPage() {
     writeUrl();
     requestDraw();
   });
+  $("#inside").addEventListener("toggle", () => { askInside(); requestDraw(); });
   $("#log-loss").addEventListener("change", (e) => { app.logLoss = e.target.checked; requestDraw(); });
   $("#lr-scale").addEventListener("change", (e) => { app.lrScale = e.target.value; requestDraw(); });
   // the share menu: the link to the scene shown, and an <iframe> that embeds its views in another page

@@ -65,3 +65,30 @@ export async function renderFamilies(catalog, postRuns, draw) {
     await draw(chart, curves);
   }
 }
+
+// The panel "at the cursor": the selected run's update rule at step k with that step's numbers per coordinate
+// (update-rule.js), the rule's step beside the step applied. `view`: {status: "computing" | "error" | "ready",
+// message, label, colour, title, cursor}. Rewritten only when what it shows changes.
+const insideShown = new WeakMap();
+export function renderInside(box, view) {
+  const key = JSON.stringify([view.status, view.message, view.label, view.colour, view.cursor?.k, view.cursor?.rule.rows]);
+  if (insideShown.get(box) === key) return;
+  insideShown.set(box, key);
+  if (view.status !== "ready") return box.replaceChildren(el("p", { class: "muted", text: view.message }));
+  const { k, rule } = view.cursor;
+  const swatch = el("span", { class: "swatch" });
+  swatch.style.background = view.colour;
+  const numbers = (values) => values.map((v) => el("td", { text: fmt(v, 6), "data-value": String(v) }));
+  const line = (symbol, label, values, extra = {}) => el("tr", { "data-symbol": symbol, ...extra },
+    el("th", { text: symbol }), el("td", { class: "muted what", text: label }), ...numbers(values));
+  const rows = rule.rows.filter((r) => r.symbol !== "η").map((r) => line(r.symbol, r.label, r.values));
+  rows.push(line("step", "the rule's step from these numbers", rule.step, { class: "step" }),
+    line("applied", "the step applied, θ_{k+1} − θ_k", rule.applied, { class: "step" }));
+  box.replaceChildren(
+    el("p", {}, swatch, el("strong", { text: ` ${view.label}` }), ` · ${view.title} · update k = ${k} (t = ${k + 1}), η = ${fmt(rule.rows[0].values[0], 6)}`),
+    el("p", {}, el("code", { class: "rule", text: rule.formula })),
+    el("table", { class: "inside-table" }, el("thead", {}, el("tr", {}, el("th"), el("th", { class: "what", text: "what" }),
+      el("th", { text: "x" }), el("th", { text: "y" }))), el("tbody", {}, ...rows)),
+    ...rule.notes.map((note) => el("p", { class: "muted", text: note })),
+    el("p", { class: "muted", text: "Arrows on the contour view, from θ_k: −∇f (red) and −m, the first moment or velocity (purple), share one scale; the step (black) is to scale, or stretched by the factor written when too short to see." }));
+}

@@ -194,6 +194,32 @@ function landscapeScale(gd, mesh, mode) {
   return { x: width / (x1 - x0), y: width / (y1 - y0) };
 }
 
+// What the selected run's update does at the cursor (contour view): arrows from θ_k, each labelled at its tip.
+// −∇f and the first moment or velocity share one scale (the longer is a fifth of the view's width); the step is
+// drawn to scale, stretched to a tenth of the width when shorter (its label then says by how much).
+const CURSOR_COLOURS = { "−∇f": "#d62728", force: "#6a3d9a", step: "#111" };
+function cursorTraces({ at, vectors }, [x0, x1]) {
+  const width = Math.abs(x1 - x0);
+  const length = ([dx, dy]) => Math.hypot(dx, dy);
+  const forces = vectors.filter((v) => v.kind !== "step");
+  const longest = Math.max(...forces.map((v) => length(v.vector)), 0);
+  return vectors.filter((v) => length(v.vector) > 0 && Number.isFinite(length(v.vector))).map((v) => {
+    let scale = v.kind === "step" ? 1 : width / 5 / longest;
+    let label = v.name;
+    if (v.kind === "step" && length(v.vector) < width / 10) {
+      scale = width / 10 / length(v.vector);
+      label = `${v.name} ×${scale.toPrecision(2)}`;
+    }
+    const tip = [at[0] + scale * v.vector[0], at[1] + scale * v.vector[1]];
+    const colour = CURSOR_COLOURS[v.name] ?? CURSOR_COLOURS[v.kind];
+    return [`cursor-${v.name}-${at}-${tip}-${label}`, { type: "scatter", mode: "lines+markers+text",
+      x: [at[0], tip[0]], y: [at[1], tip[1]], text: ["", label],
+      textposition: `${v.vector[1] >= 0 ? "top" : "bottom"} ${v.vector[0] >= 0 ? "right" : "left"}`,
+      textfont: { color: colour, size: 12 }, line: { color: colour, width: 2.5 }, hoverinfo: "skip", meta: `cursor-${v.kind}`,
+      marker: { symbol: "arrow", angleref: "previous", size: [0, 13], color: colour } }];
+  });
+}
+
 // The 3D view's scene: axes with explicit ranges, so that the surface's figure and the paths' figure project
 // alike; a camera that follows the paths' figure (where the user turns it).
 function sceneLayout(model, foreground, visible) {
@@ -266,6 +292,7 @@ function landscapeFigure(model, gd) {
       type, mode: "markers", ...markers, hoverinfo: "skip", meta: "step-marker",
       marker: { color: runs.map(({ run }) => run.colour), size: surface ? 5 : 10, line: { color: "#000", width: surface ? 1 : 1.5 } } });
   }
+  if (!surface && model.cursor) for (const [key, trace] of cursorTraces(model.cursor, domainOf(mesh))) add(key, trace);
   const stopped = runs.filter(({ result }) => result.status && result.status !== "ok");
   if (stopped.length) {
     const last = ({ result }) => result.x.length - 1;
@@ -534,6 +561,26 @@ export function drawSweep(div, out, target, logAxes, metric = "final loss") {
     colorbar: { title: { text: label } }, text: out.status,
     hovertemplate: `${xAxis.param} = %{x:.4g}<br>${yAxis.param} = %{y:.4g}<br>%{z:.3g} (%{text})<extra></extra>` }],
   layout, CONFIG);
+}
+
+// Tuning η: each run's score against the rates tried (log axis), its best rate marked; null scores (the run
+// stopped, or never reached the tolerance) leave gaps. `curves`: [{name, colour, metric, values, scores, best}].
+export function drawTune(div, curves) {
+  const metric = curves[0].metric;
+  const positive = curves.every((c) => c.scores.every((v) => v === null || v > 0));
+  const data = curves.flatMap((c) => [
+    { type: "scatter", mode: "lines+markers", x: c.values, y: c.scores, name: c.name, line: { color: c.colour, width: 2 },
+      marker: { size: 5 }, connectgaps: false, meta: "tune",
+      hovertemplate: `${c.name}: η = %{x:.3g}, ${metric.replace(/_/g, " ")} %{y:.4g}<extra></extra>` },
+    ...(c.best === null ? [] : [{ type: "scatter", mode: "markers", x: [c.best], y: [c.scores[c.values.indexOf(c.best)]],
+      marker: { symbol: "star", size: 14, color: c.colour, line: { color: "#000", width: 1 } }, hoverinfo: "skip",
+      meta: "tune-best", showlegend: false }]),
+  ]);
+  return Plotly.react(div, data, { font: FONT, margin: MARGIN, paper_bgcolor: "rgba(0,0,0,0)", showlegend: curves.length > 1,
+    legend: { orientation: "h", y: -0.25 }, title: { text: `Tuning η: ${metric.replace(/_/g, " ")} at each rate (★ applied)`, font: { size: 13 } },
+    xaxis: { title: { text: "base rate η" }, type: "log", exponentformat: "power" },
+    yaxis: { title: { text: metric.replace(/_/g, " ") }, type: metric === "final_loss" && positive ? "log" : "linear",
+      exponentformat: "power" } }, CONFIG);
 }
 
 // LR range test: loss against the rate, with the suggested bounds.
