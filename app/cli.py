@@ -156,7 +156,11 @@ def cmd_serve(args) -> int:
 
     from .server.factory import create_app
 
-    uvicorn.run(create_app(warm=not args.no_warm_up), host=args.host, port=args.port, log_level="info")
+    from .server.protocol import JSONErrorsH11Protocol
+    from .vocabulary.limits import MAX_HEAD_BYTES
+
+    uvicorn.run(create_app(warm=not args.no_warm_up), host=args.host, port=args.port, log_level="info",
+                http=JSONErrorsH11Protocol, h11_max_incomplete_event_size=MAX_HEAD_BYTES)
     return 0
 
 

@@ -40,6 +40,8 @@ ERROR_CASES = {
     400: "malformed JSON, or a token that is not a permalink",
     404: "unknown landscape",
     413: "body or token over the documented limit",
+    414: "URL over max_url_bytes (the HTTP layer's refusal, in this shape)",
+    431: "request line and headers over max_head_bytes",
     422: "a field out of range or unknown: `loc` names it, `msg` the range",
 }
 ERRORS = {status: {"model": ErrorDetail, "description": text} for status, text in ERROR_CASES.items()}

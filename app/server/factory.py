@@ -3,7 +3,8 @@
 
 `create_app()` turns on JAX's persistent compilation cache and limits malloc's arenas (`runtime`), then starts
 answering at once while a background thread compiles the common kernels (`warm_up`). Malformed JSON is a 400, a
-body over MAX_BODY_BYTES a 413 (`middleware`), a bad field a 422.
+body over MAX_BODY_BYTES a 413, a URL over MAX_URL_BYTES a 414, a head over MAX_HEAD_BYTES a 431 (`middleware`,
+and `protocol` where the HTTP layer refuses it), a bad field a 422.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from ..contract.answers import HealthAnswer
 from ..vocabulary.limits import MAX_BODY_BYTES
 from . import long_lived
 from .loop_lag import LoopLag
-from .middleware import BodyLimit, SecurityHeaders
+from .middleware import BodyLimit, HeadLimit, SecurityHeaders
 from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
 from .routes import router
 from .runtime import enable_compilation_cache, limit_malloc_arenas
@@ -103,5 +104,6 @@ def create_app(warm: bool = True) -> FastAPI:
     app.mount("/vendor/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(HeadLimit)
     app.add_middleware(SecurityHeaders)
     return app
