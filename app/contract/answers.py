@@ -331,6 +331,7 @@ class HealthAnswer(Answer):
     ok: Literal[True]
     warm: bool = Field(description="the JIT warm-up has finished (the first page scene is fast)")
     warm_up_seconds: float | None = Field(description="how long the warm-up took; null until done")
+    pid: int = Field(description="the process that answered: one of the server's workers (`serve --workers`)")
     loop_lag: LoopLagAnswer
 
 

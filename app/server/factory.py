@@ -33,7 +33,7 @@ from .middleware import BodyLimit, HeadLimit, SecurityHeaders
 from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
 from .routes import router
 from .runtime import enable_compilation_cache, limit_malloc_arenas
-from .warm_up import WARM_UP, warm_up
+from .warm_up import SCOPES, WARM_UP, warm_up
 
 FRONTEND = Path(os.environ.get("OPTISCAPE_FRONTEND", Path(__file__).resolve().parents[2] / "frontend"))
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -50,7 +50,18 @@ def plotly_gzipped() -> bytes:
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 
-def create_app(warm: bool = True) -> FastAPI:
+WARM_UP_SETTING = "OPTISCAPE_WARM_UP"  # full (default), page or off: `optiscape serve --warm-up` sets it
+
+
+def served_app() -> FastAPI:
+    """The app `optiscape serve` runs, built in each worker process, warmed up as OPTISCAPE_WARM_UP says."""
+    scope = os.environ.get(WARM_UP_SETTING) or "full"
+    if scope not in SCOPES:
+        raise ValueError(f"{WARM_UP_SETTING} must be one of {', '.join(SCOPES)}, got {scope!r}")
+    return create_app(warm=scope != "off", warm_scope=scope)
+
+
+def create_app(warm: bool = True, warm_scope: str = "full") -> FastAPI:
     enable_compilation_cache()
     limit_malloc_arenas()
     long_lived.watch_traces()
@@ -60,7 +71,7 @@ def create_app(warm: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if warm:
-            threading.Thread(target=warm_up, name="jit-warm-up", daemon=True).start()
+            threading.Thread(target=warm_up, args=(warm_scope,), name="jit-warm-up", daemon=True).start()
             threading.Thread(target=plotly_gzipped, name="plotly-gzip", daemon=True).start()
         watcher = asyncio.create_task(loop_lag.watch())
         yield
@@ -89,7 +100,7 @@ def create_app(warm: bool = True) -> FastAPI:
 
     @app.get("/api/health", response_model=HealthAnswer, summary="Liveness, whether the JIT warm-up has finished, and the event loop's lag")
     def health():
-        return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"],
+        return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"], "pid": os.getpid(),
                 "loop_lag": loop_lag.report()}
 
     @app.get("/docs", include_in_schema=False)
