@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -167,10 +168,23 @@ def cmd_report(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from .server.factory import create_app
+    from .server.factory import WARM_UP_SETTING, served_app
+    from .server.protocol import JSONErrorsH11Protocol
+    from .vocabulary.limits import MAX_HEAD_BYTES
 
-    uvicorn.run(create_app(warm=not args.no_warm_up), host=args.host, port=args.port, log_level="info")
+    os.environ[WARM_UP_SETTING] = "off" if args.no_warm_up else args.warm_up  # read by each worker's factory
+    # uvicorn's own supervisor: N processes accepting on one socket, each building the app and warming up; a
+    # worker that dies is replaced, and SIGTERM stops them all
+    uvicorn.run(f"{served_app.__module__}:{served_app.__name__}", factory=True, workers=args.workers,
+                host=args.host, port=args.port, log_level="info", http=JSONErrorsH11Protocol,
+                h11_max_incomplete_event_size=MAX_HEAD_BYTES)
     return 0
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -228,7 +242,12 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the app on http://HOST:PORT (API, docs and frontend)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--no-warm-up", action="store_true", help="skip the background JIT warm-up")
+    serve.add_argument("--warm-up", choices=("full", "page", "off"), default="full", help="what the background JIT "
+                       "warm-up compiles: the common kernels (about 650 MB a process), the page's first scene alone "
+                       "(about 270 MB), or nothing")
+    serve.add_argument("--no-warm-up", action="store_true", help="the same as --warm-up off")
+    serve.add_argument("--workers", type=_at_least_one, default=1, help="server processes sharing the port (one "
+                       "per core; they share the compilation cache and each warms up)")
     serve.set_defaults(func=cmd_serve)
     return p
 

@@ -11,13 +11,17 @@ load too but not measured, so each kernel of the mix is compiled before memory i
 An error is a 5xx, a transport failure, a timeout, or any answer other than the one expected (200 for good
 input, the documented 4xx for bad input).
 
-Usage: .venv/bin/python benchmarks/load.py [--clients 8] [--seconds 60] [--settle 20]
+With `--workers N` the server is `optiscape serve --workers N`: the RSS is then the sum over its processes (the
+supervisor and every worker), and the measured window starts once every worker has warmed up.
+
+Usage: .venv/bin/python benchmarks/load.py [--clients 8] [--seconds 60] [--settle 20] [--workers 1]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -30,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import httpx  # noqa: E402
 
 from server import serving  # noqa: E402
+
+from app.contract.catalog import DEFAULT_SCENE  # noqa: E402
 
 SCHEDULES = ["constant", "cosine", "step", "exponential", "warmup_cosine", "sgdr", "one_cycle", "triangular"]
 EXPRESSIONS = ["(x^2 + y - 11)^2 + (x + y^2 - 7)^2", "x^2 + 10*y^2 + a*sin(3*x)", "log(1 + x^2 + y^2) - exp(-x^2)"]
@@ -68,6 +74,13 @@ def request_for(kind: str, rng: random.Random, token: str) -> tuple[str, str, di
         return "GET", f"/api/landscapes/{rng.choice(SHAPES['small'])[0]}/mesh?n=80", None, 200
     if kind == "runs":  # the page: 8 runs x 1000 steps
         return "POST", "/api/runs", scene(rng, SHAPES["page"]), 200
+    if kind == "default_scene":  # what the page computes on each change of its first scene
+        body = json.loads(json.dumps(DEFAULT_SCENE))
+        for each in body["runs"]:  # its rates moved by up to a factor 2 either way (a slider's drag)
+            params = each["schedule"].setdefault("params", {})
+            rate = "max_lr" if "max_lr" in params else "lr"
+            params[rate] = params.get(rate, 0.01) * 2 ** rng.uniform(-1, 1)
+        return "POST", "/api/runs", body, 200
     if kind == "runs_small":
         return "POST", "/api/runs", scene(rng, rng.choice(SHAPES["small"])), 200
     if kind == "runs_large":  # 32 runs x 5000 steps: a heavy but allowed scene
@@ -132,6 +145,7 @@ class Report:
     samples: list[Sample] = field(default_factory=list)
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (time since start, RSS MB)
     loop_lag_ms: float = 0.0  # the largest lag of any second of the measured window
+    cpu_seconds: float = 0.0  # CPU time the server's processes used in the measured window
 
     @property
     def errors(self) -> list[Sample]:
@@ -159,6 +173,8 @@ class Report:
         first, last, growth = self.memory_growth()
         out = [f"{self.clients} clients, {self.seconds:.0f} s measured: {len(self.samples)} requests, "
                f"{len(self.samples) / self.seconds:.1f} requests/s, {len(self.errors)} errors",
+               f"server CPU: {self.cpu_seconds:.1f} s in the window, {len(self.samples) / max(self.cpu_seconds, 1e-9):.1f} "
+               f"requests per CPU-second (requests/s per core, whoever else uses the machine)",
                f"latency all kinds: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms",
                f"server RSS: {first:.0f} MB -> {last:.0f} MB ({growth:+.1f} MB over the window)",
                f"event loop lag, worst second: {self.loop_lag_ms:.1f} ms; largest single compute: "
@@ -173,11 +189,37 @@ class Report:
         return out
 
 
+def processes(pid: int) -> list[int]:
+    """`pid` and every process below it (a supervisor's workers)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += processes(int(child))
+    return found
+
+
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    """The resident memory of `pid` and every process below it, in MB."""
+    total = 0.0
+    for each in processes(pid):
+        try:
+            lines = Path(f"/proc/{each}/status").read_text().splitlines()
+        except FileNotFoundError:
+            continue  # ended meanwhile
+        total += next(int(line.split()[1]) for line in lines if line.startswith("VmRSS:")) / 1024
+    return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of `pid` and every process below it, in seconds."""
+    total = 0
+    for each in processes(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def compute_ms(header: str | None) -> float | None:
@@ -224,12 +266,15 @@ async def load(url: str, pid: int, clients: int, seconds: float, settle: float, 
                     report.samples.append(sample)
 
         async def memory_loop():
+            await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+            report.cpu_seconds = -cpu_seconds(pid)
             while (now := time.perf_counter()) < end:
                 if now >= measure_from:
                     report.rss_mb.append((now - measure_from, rss_mb(pid)))
                 await asyncio.sleep(0.5)
 
         await asyncio.gather(memory_loop(), *(client_loop(i) for i in range(clients)))
+        report.cpu_seconds += cpu_seconds(pid)
         wall_to = time.time()
         health = (await client.get("/api/health")).json()
         report.loop_lag_ms = max((lag for second, lag in health["loop_lag"]["per_second"]
@@ -237,11 +282,19 @@ async def load(url: str, pid: int, clients: int, seconds: float, settle: float, 
     return report
 
 
-def run(clients: int, seconds: float, settle: float, env: dict | None = None) -> Report:
-    with serving(env=env) as url:
-        deadline = time.monotonic() + 300
-        while not httpx.get(url + "/api/health").json()["warm"] and time.monotonic() < deadline:
-            time.sleep(0.2)
+def wait_until_warm(url: str, workers: int, timeout: float = 600) -> None:
+    """Until `workers` distinct processes have answered /api/health warm (any one of them answers each call)."""
+    warm, deadline = set(), time.monotonic() + timeout
+    while len(warm) < workers and time.monotonic() < deadline:
+        health = httpx.get(url + "/api/health").json()
+        if health["warm"]:
+            warm.add(health["pid"])
+        time.sleep(0.1)
+
+
+def run(clients: int, seconds: float, settle: float, env: dict | None = None, workers: int = 1) -> Report:
+    with serving("--workers", str(workers), env=env, timeout=600) as url:  # N processes start slower
+        wait_until_warm(url, workers)
         return asyncio.run(load(url, url.pid, clients, seconds, settle))
 
 
@@ -250,8 +303,16 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--settle", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (optiscape serve --workers)")
+    parser.add_argument("--only", choices=[*MIX, "default_scene"], help="send this kind alone (default_scene: the page's first "
+                        "scene, with random rates)")
     args = parser.parse_args()
-    report = run(args.clients, args.seconds, args.settle)
+    if args.only:
+        MIX.clear()
+        MIX[args.only] = 1
+    before = os.getloadavg()
+    report = run(args.clients, args.seconds, args.settle, workers=args.workers)
+    print(f"{args.workers} worker(s), mix {args.only or 'all'}; load average before {before}, after {os.getloadavg()}")
     print("\n".join(report.lines()))
     print(json.dumps({"rss_mb": [round(mb, 1) for _, mb in report.rss_mb[::max(1, len(report.rss_mb) // 20)]]}))
 

@@ -22,9 +22,11 @@ def free_port() -> int:
 
 
 class ServerURL(str):
-    """The base URL of a started server; `.pid` is its process id (to read its memory)."""
+    """The base URL of a started server; `.pid` is its process id (to read its memory); `.returncode` its exit
+    status once stopped."""
 
     pid: int
+    returncode: int | None = None
 
 
 @contextmanager
@@ -57,4 +59,6 @@ def serving(*extra: str, env: dict | None = None, timeout: float = 120.0):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        url.returncode = process.returncode
         log.close()

@@ -74,6 +74,7 @@ def test_the_catalog_and_the_schemas_read_the_limits():
     scene = document["components"]["schemas"]["Scene"]["properties"]
     assert scene["steps"]["maximum"] == limits.MAX_STEPS and scene["runs"]["maxItems"] == limits.MAX_RUNS
     basins = document["paths"]["/api/basins"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    basins = document["components"]["schemas"][basins["$ref"].rsplit("/", 1)[-1]] if "$ref" in basins else basins
     assert basins["properties"]["n"]["maximum"] == limits.MAX_BASIN_N
 
 

@@ -57,6 +57,10 @@ def test_defaults_are_filled_and_normalising_twice_changes_nothing():
     (scene(runs=[{"plateau": {"patience": 0}}]), "runs.0.plateau.patience", "[1, 100000]"),
     (scene(runs=[{"optimizer": {"id": "lookahead", "params": {"inner": {"id": "lookahead"}}}}]),
      "runs.0.optimizer.params.inner", "id one of sgd"),
+    (scene(runs=[{"optimizer": {"id": "lookahead", "params": {"inner": {"id": {}}}}}]),  # was a 500
+     "runs.0.optimizer.params.inner", "id one of sgd"),
+    (scene(runs=[{"optimizer": {"id": "lookahead", "params": {"inner": {"id": "sgd", "lr": 1}}}}]),  # was ignored
+     "runs.0.optimizer.params.inner", "must be {id, params}"),
     (scene(runs=[{"schedule": {"id": "sequence", "params": {"parts": [
         {"schedule": {"id": "constant"}, "steps": 600}, {"schedule": {"id": "cosine"}}]}}}]),
      "runs.0.schedule.params.parts.0.steps", "[1, 499]"),
@@ -94,3 +98,14 @@ def test_the_documented_limits():
 
 def test_a_version_1_scene_stays_readable():
     assert normalise({"version": 1, "landscape": {"id": "peaks"}, "runs": [{}]})["landscape"]["id"] == "peaks"
+
+
+def test_a_whole_real_is_an_integer_as_json_schema_says():
+    """A JSON library may write 300 as 300.0, and the published schema (type integer) accepts it: so do we."""
+    data = normalise(scene(steps=300.0, runs=[{"noise": {"std": 0.1, "seed": 7.0}, "schedule": {"id": "sequence",
+                           "params": {"parts": [{"schedule": {"id": "constant"}, "steps": 100.0},
+                                                {"schedule": {"id": "cosine"}}]}}}]))
+    assert (data["steps"], data["runs"][0]["noise"]["seed"]) == (300, 7) and isinstance(data["steps"], int)
+    assert data["runs"][0]["schedule"]["params"]["parts"][0]["steps"] == 100
+    assert errors_of(scene(steps=300.5)) == {"steps": "Input should be a valid integer"}
+    assert errors_of(scene(steps="300")) == {"steps": "Input should be a valid integer"}

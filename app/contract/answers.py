@@ -41,6 +41,8 @@ ERROR_CASES = {
     400: "malformed JSON, or a token that is not a permalink",
     404: "unknown landscape",
     413: "body or token over the documented limit",
+    414: "URL over max_url_bytes (the HTTP layer's refusal, in this shape)",
+    431: "request line and headers over max_head_bytes",
     422: "a field out of range or unknown: `loc` names it, `msg` the range",
 }
 ERRORS = {status: {"model": ErrorDetail, "description": text} for status, text in ERROR_CASES.items()}
@@ -369,6 +371,7 @@ class HealthAnswer(Answer):
     ok: Literal[True]
     warm: bool = Field(description="the JIT warm-up has finished (the first page scene is fast)")
     warm_up_seconds: float | None = Field(description="how long the warm-up took; null until done")
+    pid: int = Field(description="the process that answered: one of the server's workers (`serve --workers`)")
     loop_lag: LoopLagAnswer
 
 

@@ -30,7 +30,7 @@ from ..vocabulary.limits import (MAX_AXIS_VALUES, MAX_BASIN_N, MAX_GRID_WORK, MA
                                  MIN_RANGE_TEST_LR, MIN_RANGE_TEST_STEPS, MIN_SEEDS, MIN_TUNE_N)
 from ..vocabulary.params import ParamErrors, resolve_params
 from .problems import Problems
-from .scene import EXAMPLE_SCENE, STRICT, Scene, upgrade
+from .scene import EXAMPLE_SCENE, STRICT, Scene, Whole, upgrade
 
 
 class RunRequest(BaseModel):
@@ -38,7 +38,7 @@ class RunRequest(BaseModel):
 
     model_config = STRICT
     scene: Scene
-    run: int = Field(0, strict=True, ge=0, description="index of the run in scene.runs")
+    run: Whole = Field(0, ge=0, description="index of the run in scene.runs")
 
     def _check_run(self, problems: Problems) -> None:
         if self.run >= len(self.scene.runs):
@@ -48,7 +48,7 @@ class RunRequest(BaseModel):
 
 class BasinRequest(RunRequest):
     model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": EXAMPLE_SCENE, "run": 0, "n": 32}]})
-    n: int = Field(64, strict=True, ge=MIN_BASIN_N, le=MAX_BASIN_N,
+    n: Whole = Field(64, ge=MIN_BASIN_N, le=MAX_BASIN_N,
                    description="grid size: n x n starts over the plot domain")
 
     @model_validator(mode="after")
@@ -68,7 +68,7 @@ class Axis(BaseModel):
     values: list[StrictFloat] | None = Field(None, min_length=1, max_length=MAX_AXIS_VALUES)
     start: float | None = Field(None, strict=True, alias="from")
     stop: float | None = Field(None, strict=True, alias="to")
-    n: int = Field(16, strict=True, ge=MIN_AXIS_VALUES, le=MAX_AXIS_VALUES)
+    n: Whole = Field(16, ge=MIN_AXIS_VALUES, le=MAX_AXIS_VALUES)
     scale: str = Field("linear", pattern="^(linear|log)$")
 
     @model_validator(mode="after")
@@ -233,7 +233,7 @@ class RangeTestRequest(RunRequest):
     model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": EXAMPLE_SCENE, "run": 0, "steps": 200}]})
     min_lr: float = Field(1e-5, strict=True, ge=MIN_RANGE_TEST_LR, le=MAX_RANGE_TEST_LR)
     max_lr: float = Field(1.0, strict=True, gt=0, le=MAX_RANGE_TEST_LR)
-    steps: int = Field(500, strict=True, ge=MIN_RANGE_TEST_STEPS, le=MAX_RANGE_TEST_STEPS)
+    steps: Whole = Field(500, ge=MIN_RANGE_TEST_STEPS, le=MAX_RANGE_TEST_STEPS)
     mode: str = Field("exponential", pattern="^(linear|exponential)$")
     _test_scene: Scene | None = PrivateAttr(None)
 
@@ -265,7 +265,7 @@ class RangeTestRequest(RunRequest):
 
 class SeedsRequest(RunRequest):
     model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [{"scene": {**EXAMPLE_SCENE, "runs": [{**EXAMPLE_SCENE["runs"][0], "noise": {"std": 0.5, "seed": 1}}]}, "run": 0, "seeds": 4}]})
-    seeds: int = Field(8, strict=True, ge=MIN_SEEDS, le=MAX_SEEDS)
+    seeds: Whole = Field(8, ge=MIN_SEEDS, le=MAX_SEEDS)
     _seeds_scene: Scene | None = PrivateAttr(None)
 
     @model_validator(mode="after")

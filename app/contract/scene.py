@@ -17,9 +17,9 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictFloat, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, Field, PrivateAttr, StrictFloat, ValidationError, model_validator
 
 from landscapes import LANDSCAPES, Landscape, typed
 
@@ -32,6 +32,7 @@ from ..vocabulary.limits import (MAX_CLIP_NORM, MAX_ID_LENGTH, MAX_INTERNALS_RUN
                                  MAX_RUN_STEPS, MAX_RUNS, MAX_SEED, MAX_SEQUENCE_PARTS, MAX_STEPS, MAX_TOLERANCE)
 from ..vocabulary.params import Param, ParamErrors, resolve_params
 from .problems import Problems
+from .schemas import LANDSCAPE_UNION, OPTIMIZER_UNION, SCHEDULE_UNION, DocumentedAs, params_model
 
 CURRENT_VERSION = 1
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -41,12 +42,22 @@ PLATEAU_OPTION_PARAMS: tuple[Param, ...] = tuple(p for p in PLATEAU_PARAMS) + (
     Param("min_scale", "the scale never falls below this (min_lr/lr)", 0.0, min=0, max=1),
 )
 
+PLATEAU_OPTIONS = params_model("plateau", PLATEAU_OPTION_PARAMS, "PlateauOption")
+
 
 def _plateau_option_check(values: dict, steps: int | None) -> list[tuple[str, str]]:
     return [("rtol", "rtol or atol must be positive")] if values["rtol"] == 0 and values["atol"] == 0 else []
 
 
 STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# An integer as JSON Schema means it: 3 or 3.0 (what a JSON library may write), never "3", 3.5 or true.
+Whole = Annotated[int, BeforeValidator(_whole), Strict()]
 
 
 class Component(BaseModel):
@@ -79,19 +90,19 @@ class Noise(BaseModel):
 
     model_config = STRICT
     std: float = Field(0.0, strict=True, ge=0, le=MAX_NOISE_STD)
-    seed: int = Field(0, strict=True, ge=0, le=MAX_SEED)
+    seed: Whole = Field(0, ge=0, le=MAX_SEED)
 
 
 class Run(BaseModel):
     model_config = STRICT
     label: str = Field("", max_length=MAX_LABEL_LENGTH)
-    optimizer: OptimizerChoice = Field(default_factory=lambda: OptimizerChoice(id="sgd"))
-    schedule: ScheduleChoice = Field(default_factory=lambda: ScheduleChoice(id="constant"))
+    optimizer: Annotated[OptimizerChoice, DocumentedAs(OPTIMIZER_UNION)] = Field(default_factory=lambda: OptimizerChoice(id="sgd"))
+    schedule: Annotated[ScheduleChoice, DocumentedAs(SCHEDULE_UNION)] = Field(default_factory=lambda: ScheduleChoice(id="constant"))
     start: tuple[StrictFloat, StrictFloat] | None = Field(None, description="θ_0; default: the landscape's first suggested start")
     clip_norm: float | None = Field(None, strict=True, gt=0, le=MAX_CLIP_NORM,
                                    description="clip the gradient by global norm; null: off")
     noise: Noise = Field(default_factory=Noise)
-    plateau: dict[str, Any] | None = Field(None, description="reduce-on-plateau over any schedule; null: off")
+    plateau: Annotated[dict[str, Any], DocumentedAs(PLATEAU_OPTIONS)] | None = Field(None, description="reduce-on-plateau over any schedule; null: off")
     colour: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     visible: bool = Field(True, strict=True)
 
@@ -103,12 +114,13 @@ EXAMPLE_SCENE = {"landscape": {"id": "rosenbrock"}, "steps": 400, "runs": [
 
 class Scene(BaseModel):
     model_config = ConfigDict(**STRICT, json_schema_extra={"examples": [EXAMPLE_SCENE]})
-    version: int = Field(CURRENT_VERSION, strict=True, ge=1, le=CURRENT_VERSION)
-    landscape: LandscapeChoice
-    steps: int = Field(500, strict=True, ge=1, le=MAX_STEPS)
+    version: Whole = Field(CURRENT_VERSION, ge=1, le=CURRENT_VERSION)
+    landscape: Annotated[LandscapeChoice, DocumentedAs(LANDSCAPE_UNION)]
+    steps: Whole = Field(500, ge=1, le=MAX_STEPS)
     tolerance: float = Field(1e-3, strict=True, gt=0, le=MAX_TOLERANCE, description="loss gap to the lowest minimum for steps_to_tolerance")
     runs: list[Run] = Field(min_length=1, max_length=MAX_RUNS)
-    preset: str | None = Field(None, max_length=MAX_ID_LENGTH, description="the teaching preset this scene comes from (its "
+    preset: str | None = Field(None, max_length=MAX_ID_LENGTH, json_schema_extra={"enum": [*PRESETS, None]},
+                               description="the teaching preset this scene comes from (its "
                                "explanation is shown with it); null: none")
     # written only when true, so every other scene (and its permalink) stays as it was
     internals: bool = Field(False, strict=True, exclude_if=lambda v: not v, description="each run also carries "
@@ -264,7 +276,7 @@ class SceneNormaliser:
             if not isinstance(part, dict) or set(part) - {"schedule", "steps"} or "schedule" not in part:
                 self.problems.add(ploc, "must be {schedule: {id, params}, steps}", part)
                 return None
-            length = part.get("steps")
+            length = _whole(part.get("steps"))
             if last:
                 if length is not None:
                     self.problems.add(ploc + ("steps",), "must be omitted: the last part runs for the rest", length)

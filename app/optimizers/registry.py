@@ -149,7 +149,9 @@ def resolve_optimizer(optimizer_id: str, params: Mapping[str, Any]) -> dict:
     values = resolve_params(OPTIMIZERS[optimizer_id].params, params, steps=None)
     if optimizer_id == "lookahead":
         inner = values["inner"]
-        if not isinstance(inner, Mapping) or inner.get("id") not in OPTIMIZERS or inner.get("id") == "lookahead":
+        if (not isinstance(inner, Mapping) or not isinstance(inner.get("id"), str) or inner["id"] not in OPTIMIZERS
+                or inner["id"] == "lookahead" or set(inner) - {"id", "params"}
+                or not isinstance(inner.get("params", {}), Mapping)):
             allowed = ", ".join(o for o in OPTIMIZERS if o != "lookahead")
             raise ParamErrors([("inner", f"must be {{id, params}} with id one of {allowed}, got {inner!r}")])
         values["inner"] = {"id": inner["id"], "params": resolve_optimizer(inner["id"], inner.get("params") or {})}

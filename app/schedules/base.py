@@ -48,6 +48,7 @@ def base_max_params(base_fraction_text: str = "0.1·max_lr") -> tuple[Param, Par
 
 
 def base_below_max(p: Mapping[str, Any], T: int) -> list[tuple[str, str]]:
+    """base_lr ≤ max_lr."""
     if p["base_lr"] > p["max_lr"]:
         return [("base_lr", f"must be at most max_lr ({p['max_lr']:g}), got {p['base_lr']:g}")]
     return []

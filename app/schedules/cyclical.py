@@ -105,6 +105,7 @@ def sawtooth(k, p, T):
 
 
 def sawtooth_check(v, T):
+    """lr_min ≤ lr/(cycle_len − 1), so the rate stays ≥ 0."""
     lowest = v["lr"] - (v["cycle_len"] - 1) * v["lr_min"]
     if lowest < 0:
         return [("lr_min", f"must be at most lr/(cycle_len − 1) = {v['lr'] / (v['cycle_len'] - 1):g} so the rate "

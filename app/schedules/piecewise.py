@@ -37,6 +37,7 @@ def multistep(k, p, T):
 
 
 def multistep_check(p, T):
+    """milestones strictly increasing; factors (when given) one per milestone."""
     errors = []
     m = p["milestones"]
     if any(b <= a for a, b in zip(m, m[1:])):
@@ -69,6 +70,7 @@ PLATEAU_PARAMS = (
 
 
 def plateau_check(p, T):
+    """rtol or atol above 0."""
     if p["rtol"] == 0 and p["atol"] == 0:
         return [("rtol", "rtol or atol must be positive, else no step ever counts as an improvement")]
     return []

@@ -138,6 +138,12 @@ _LINEAR_COSINE_PARAMS = (
     Param("beta", "floor b (relative to η0)", 0.001, min=0, max=10),
 )
 
+
+def _l_below_u(v, T):
+    """L < U."""
+    return [("U", f"must be greater than L ({v['L']:g})")] if v["U"] <= v["L"] else []
+
+
 SCHEDULES = (
     Schedule(
         "exponential", "Exponential decay", "smooth", "η(k) = η0 · α^{k/D}",
@@ -227,7 +233,7 @@ SCHEDULES = (
          Param("U", "upper bound of the tanh argument", 3.0, min=-100, max=100),
          Param("min_lr", "floor η_min", 0.0, min=0, max=10, scale="log")),
         htd,
-        check=lambda v, T: [("U", f"must be greater than L ({v['L']:g})")] if v["U"] <= v["L"] else [],
+        check=_l_below_u,
     ),
     Schedule(
         "exp_cosine", "Cosine power annealing", "smooth",

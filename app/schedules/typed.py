@@ -32,6 +32,7 @@ def rates(f: str, k, T, lr):
 
 
 def _parses(values: Mapping[str, Any], T: int) -> list[tuple[str, str]]:
+    """f parses (the grammar of typed expressions)."""
     if not isinstance(values["f"], str):
         return [("f", "must be a string")]
     try:

@@ -56,7 +56,15 @@ def one_cycle(k, p, T):
     return jnp.where(p["anneal_strategy"] > 0, lin, cos)
 
 
+def _phases_fit(v, T):
+    """warmup_frac + cooldown_frac ≤ 1."""
+    if v["warmup_frac"] + v["cooldown_frac"] > 1:
+        return [("cooldown_frac", "warmup_frac + cooldown_frac must be at most 1")]
+    return []
+
+
 def one_cycle_check(v, T):
+    """pct_start·T ≥ 2, and each phase at least one step long (pct_start below about 0.5 with three_phase)."""
     errors = []
     if v["pct_start"] * T - 1 < 1:
         errors.append(("pct_start", f"leaves no warmup phase at T = {T}: pct_start·T must be at least 2"))
@@ -160,8 +168,7 @@ SCHEDULES = (
          Param("cooldown_frac", "fraction of T cooling down", 0.2, min=0, max=1, max_exclusive=True),
          Param("min_lr", "start and end rate η_min", 0.0, min=0, max=10, scale="log")),
         long_trapezoid,
-        check=lambda v, T: [("cooldown_frac", "warmup_frac + cooldown_frac must be at most 1")]
-        if v["warmup_frac"] + v["cooldown_frac"] > 1 else [],
+        check=_phases_fit,
         optax_fn=lambda v, T: optax.join_schedules(
             [optax.linear_schedule(v["min_lr"], v["lr"], v["warmup_frac"] * T), optax.constant_schedule(v["lr"]),
              optax.linear_schedule(v["lr"], v["min_lr"], v["cooldown_frac"] * T)],

@@ -3,13 +3,15 @@
 
 `create_app()` turns on JAX's persistent compilation cache and limits malloc's arenas (`runtime`), then starts
 answering at once while a background thread compiles the common kernels (`warm_up`). Malformed JSON is a 400, a
-body over MAX_BODY_BYTES a 413 (`middleware`), a bad field a 422.
+body over MAX_BODY_BYTES a 413, a URL over MAX_URL_BYTES a 414, a head over MAX_HEAD_BYTES a 431 (`middleware`,
+and `protocol` where the HTTP layer refuses it), a bad field a 422.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
 import gzip
+import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,12 +29,12 @@ from ..contract.answers import HealthAnswer
 from ..vocabulary.limits import MAX_BODY_BYTES
 from . import long_lived
 from .loop_lag import LoopLag
-from .middleware import BodyLimit, SecurityHeaders
+from .middleware import BodyLimit, HeadLimit, SecurityHeaders
 from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
 from .pages import FRONTEND, pages
 from .routes import router
 from .runtime import enable_compilation_cache, limit_malloc_arenas
-from .warm_up import WARM_UP, warm_up
+from .warm_up import SCOPES, WARM_UP, warm_up
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_CACHE = {"Cache-Control": "max-age=86400", "ETag": f'"plotly-{plotly.__version__}"', "Vary": "Accept-Encoding"}
@@ -48,7 +50,18 @@ def plotly_gzipped() -> bytes:
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 
-def create_app(warm: bool = True) -> FastAPI:
+WARM_UP_SETTING = "OPTISCAPE_WARM_UP"  # full (default), page or off: `optiscape serve --warm-up` sets it
+
+
+def served_app() -> FastAPI:
+    """The app `optiscape serve` runs, built in each worker process, warmed up as OPTISCAPE_WARM_UP says."""
+    scope = os.environ.get(WARM_UP_SETTING) or "full"
+    if scope not in SCOPES:
+        raise ValueError(f"{WARM_UP_SETTING} must be one of {', '.join(SCOPES)}, got {scope!r}")
+    return create_app(warm=scope != "off", warm_scope=scope)
+
+
+def create_app(warm: bool = True, warm_scope: str = "full") -> FastAPI:
     enable_compilation_cache()
     limit_malloc_arenas()
     long_lived.watch_traces()
@@ -58,7 +71,7 @@ def create_app(warm: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if warm:
-            threading.Thread(target=warm_up, name="jit-warm-up", daemon=True).start()
+            threading.Thread(target=warm_up, args=(warm_scope,), name="jit-warm-up", daemon=True).start()
             threading.Thread(target=plotly_gzipped, name="plotly-gzip", daemon=True).start()
         watcher = asyncio.create_task(loop_lag.watch())
         yield
@@ -88,7 +101,7 @@ def create_app(warm: bool = True) -> FastAPI:
 
     @app.get("/api/health", response_model=HealthAnswer, summary="Liveness, whether the JIT warm-up has finished, and the event loop's lag")
     async def health():  # on the event loop, which alone writes loop_lag: a worker thread reading it raced (a 500)
-        return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"],
+        return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"], "pid": os.getpid(),
                 "loop_lag": loop_lag.report()}
 
     @app.get("/docs", include_in_schema=False)
@@ -99,5 +112,6 @@ def create_app(warm: bool = True) -> FastAPI:
     app.mount("/vendor/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(HeadLimit)
     app.add_middleware(SecurityHeaders)
     return app

@@ -1,4 +1,5 @@
-"""The server's middleware: the body limit (413) and the security headers with the Content-Security-Policy.
+"""The server's middleware: the request head's limits (414, 431), the body limit (413) and the security headers with
+the Content-Security-Policy.
 
 No answer may be framed (`X-Frame-Options: DENY`, `frame-ancestors 'none'`) except the embed page, which any
 site may frame (`frame-ancestors *`, no X-Frame-Options); its policy is otherwise the same.
@@ -12,6 +13,28 @@ Example:
 from __future__ import annotations
 
 from fastapi.responses import JSONResponse
+
+from ..vocabulary.limits import MAX_HEAD_BYTES, MAX_URL_BYTES
+from .protocol import HEAD_TOO_LONG, URL_TOO_LONG
+
+
+class HeadLimit:
+    """414 for a URL over MAX_URL_BYTES, 431 for a request line and headers over MAX_HEAD_BYTES: the answers of
+    `protocol.JSONErrorsH11Protocol`, for a head that reached the app whole (h11 measures only a head split
+    across reads)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            url = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 1
+            head = url + sum(len(name) + len(value) + 4 for name, value in scope.get("headers") or [])
+            refusal = URL_TOO_LONG if url > MAX_URL_BYTES else HEAD_TOO_LONG if head > MAX_HEAD_BYTES else None
+            if refusal:
+                status, text = refusal
+                return await JSONResponse({"detail": text}, status_code=status)(scope, receive, send)
+        return await self.app(scope, receive, send)
 
 
 class BodyLimit:

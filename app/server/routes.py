@@ -107,7 +107,7 @@ class NotJSON(Response):
                            "data is JSON: StreamChunk, StreamDone or StreamError (in Schemas).",
             "content": {"text/event-stream": {"itemSchema": STREAM_EVENT_SCHEMA}}}},
             summary="Stream the runs of a permalinked scene as Server-Sent Events")
-async def stream_runs(s: Annotated[str, Query(description="permalink token", max_length=10 * MAX_TOKEN_LENGTH,
+async def stream_runs(s: Annotated[str, Query(description="permalink token", max_length=2 * MAX_TOKEN_LENGTH,
                                               examples=[EXAMPLE_TOKEN])], arrays: ArraysQuery = "json"):
     scene = await anyio.to_thread.run_sync(scene_of_token, s)  # inflate and validate off the loop
 

@@ -46,6 +46,8 @@ MIN_MESH_N, MAX_MESH_N = 2, 401
 MAX_TOKEN_LENGTH = 16_384  # characters: far above a 64-run scene (about 4,500)
 MAX_SCENE_BYTES = 262_144  # a permalink's JSON once inflated
 MAX_BODY_BYTES = 1_000_000
+MAX_URL_BYTES = 65_536  # path and query: above a stream's longest `s` (2 x MAX_TOKEN_LENGTH), so its own errors answer
+MAX_HEAD_BYTES = 131_072  # request line and headers; the HTTP layer (h11) buffers this much, no more
 COMPUTE_SLOTS = 2  # scenes computed at once (one per core); others wait
 
 # ---- explorations of one run ----
@@ -90,6 +92,8 @@ SERVICE = (
     Limit("max_token_length", "characters of a permalink token", MAX_TOKEN_LENGTH),
     Limit("max_scene_bytes", "bytes of a permalink's scene once inflated", MAX_SCENE_BYTES),
     Limit("max_body_bytes", "bytes of a request body", MAX_BODY_BYTES),
+    Limit("max_url_bytes", "bytes of a URL's path and query (414 above)", MAX_URL_BYTES),
+    Limit("max_head_bytes", "bytes of a request's line and headers (431 above)", MAX_HEAD_BYTES),
 )
 # Bounds of single values: the catalog states them where the value is described (run_options, parameters).
 VALUES = (
