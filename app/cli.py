@@ -17,6 +17,7 @@ import orjson
 from pydantic import ValidationError
 
 from .contract.permalink import TokenError, decode, token_of
+from .server.runtime import use_every_core
 
 EXIT_BAD_INPUT = 2
 
@@ -207,6 +208,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    use_every_core()
     try:
         return args.func(args)
     except BadInput as e:

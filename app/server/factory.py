@@ -1,7 +1,7 @@
 """The app factory: API routes, the frontend, plotly.min.js from the installed plotly package, the API docs
 (/docs) with Swagger UI from the installed fastapi-offline package, JIT warm-up.
 
-`create_app()` turns on JAX's persistent compilation cache and limits malloc's arenas (`runtime`), then starts
+`create_app()` gives JAX one CPU device per core, turns on JAX's persistent compilation cache and limits malloc's arenas (`runtime`), then starts
 answering at once while a background thread compiles the common kernels (`warm_up`). Malformed JSON is a 400, a
 body over MAX_BODY_BYTES a 413 (`middleware`), a bad field a 422.
 """
@@ -31,7 +31,7 @@ from .loop_lag import LoopLag
 from .middleware import BodyLimit, SecurityHeaders
 from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
 from .routes import router
-from .runtime import enable_compilation_cache, limit_malloc_arenas
+from .runtime import enable_compilation_cache, limit_malloc_arenas, use_every_core
 from .warm_up import WARM_UP, warm_up
 
 FRONTEND = Path(os.environ.get("OPTISCAPE_FRONTEND", Path(__file__).resolve().parents[2] / "frontend"))
@@ -50,6 +50,7 @@ DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 
 def create_app(warm: bool = True) -> FastAPI:
+    use_every_core()
     enable_compilation_cache()
     limit_malloc_arenas()
     long_lived.watch_traces()
