@@ -10,7 +10,7 @@ why, and the first step within tolerance:
     reached = first k with f(θ_k) − f* ≤ tolerance
 
 Cells are vectorised with vmap and sharded across every JAX device (`jax.sharding`, a 1-D mesh over cells), at
-most BLOCK cells per device and call: one compiled program for all devices, called as often as the grid needs (a
+most BLOCK cells per CPU device and call (ACCELERATOR_BLOCK on a GPU): one compiled program for all devices, called as often as the grid needs (a
 block's state stays in the cache). The calls are asynchronous, so with one CPU device per core
 (`app.server.runtime.use_every_core`) blocks run on every core at once, and on a GPU the same code runs there;
 the results are identical whatever the number of devices. When every cell shares the run's hyperparameters,
@@ -35,7 +35,8 @@ from .step import start_state, trajectory_step
 from .stop import OK, stop_codes
 
 
-BLOCK = 4096  # cells per device and call (measured on 2 cores: 1024 and 16384 slower); larger grids: several calls
+BLOCK = 4096  # cells per CPU device and call (measured on 2 cores: 1024 and 16384 slower); larger grids: several calls
+ACCELERATOR_BLOCK = 1 << 20  # on a GPU one call takes a whole grid: each call is a loop of ~20 kernel launches a step
 SHARED = ("hyper", "clip", "plateau")  # inputs passed as scalars when every cell has the same values
 
 
@@ -121,7 +122,8 @@ def run_grid(landscape: Landscape, landscape_values: np.ndarray, key: tuple, ste
     (cells, steps)."""
     cells = len(starts)
     devices = jax.device_count()
-    size = min(max(devices, 1 << max(0, (cells - 1).bit_length())), BLOCK * devices)  # cells per call
+    block = BLOCK if jax.default_backend() == "cpu" else ACCELERATOR_BLOCK
+    size = min(max(devices, 1 << max(0, (cells - 1).bit_length())), block * devices)  # cells per call
     size = -(-size // devices) * devices
     padded = -(-cells // size) * size
     lr_per_cell = lr.ndim == 2
