@@ -10,7 +10,8 @@ The engine is timed warm (after one call) as `run_scene` (validation, schedule t
 as `plan_of` alone (validation and the learning-rate table: the contract layer), as `run_plan` (the engine: inputs,
 kernels, reading stops and records, cutting, summaries) and as the kernel calls alone (init, advance and ends, on
 the device, waited for); `host` = run_plan − kernels is the engine's work around its kernels. Ratios use
-`run_scene`. The devices, the load average and recompilations during the timed engine calls (jax.log_compiles)
+`run_scene`. `host cpu` is the same difference in CPU time (`time.process_time`), the figure to trust on a loaded
+machine. The devices, the load average and recompilations during the timed engine calls (jax.log_compiles)
 are printed.
 
 `--long RUNSxSTEPS` (e.g. 64x50000, beyond a scene's runs x steps limit: the plan is built directly) times only
@@ -122,13 +123,15 @@ def optax_loop(step, runs: int):
     return np.asarray(jnp.stack(out))
 
 
-def timed(fn, repeat: int) -> float:
+def timed(fn, repeat: int, clock=time.perf_counter) -> float:
+    """The median of `repeat` warm calls; `clock=time.process_time`: CPU time of every thread of the process,
+    robust when other processes share the cores."""
     fn()
     samples = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        samples.append(time.perf_counter() - t)
+        samples.append(clock() - t)
     return statistics.median(samples)
 
 
@@ -196,6 +199,7 @@ def main():
     print(f"jax {jax.__version__}, optax {optax.__version__}, devices {jax.devices()}, float64, "
           f"Adam + cosine on Rosenbrock, {STEPS} steps; median of {args.repeat}")
     header = f"{'runs':>5} {'engine ms':>10} {'plan ms':>8} {'run_plan':>9} {'kernel ms':>10} {'host ms':>8} " \
+             f"{'host cpu':>8} " \
              f"{'numpy ms':>9} {'torch ms':>9} {'optax-step ms':>14} {'x numpy':>8} {'x torch':>8} {'x optax':>8} " \
              f"{'x best':>7} {'load':>5}"
     print(header)
@@ -214,13 +218,16 @@ def main():
             planning = timed(lambda: plan_of(s), args.repeat)
             engine_only = timed(lambda: run_plan(plan), args.repeat)
             kernel = timed(kernel_only(plan), args.repeat)
+            host_cpu = timed(lambda: run_plan(plan), args.repeat, time.process_time) - \
+                timed(kernel_only(plan), args.repeat, time.process_time)
         logger.removeHandler(handler)
         numpy_time = timed(lambda: numpy_loop(runs), max(3, args.repeat // 4))
         torch_time = timed(lambda: torch_loop(runs), 3) if have_torch else float("nan")
         optax_time = timed(lambda: optax_loop(step, runs), 3)
         best = min(t for t in (numpy_time, torch_time, optax_time) if t == t)
         print(f"{runs:>5} {engine * 1e3:>10.3f} {planning * 1e3:>8.3f} {engine_only * 1e3:>9.3f} {kernel * 1e3:>10.3f} "
-              f"{(engine_only - kernel) * 1e3:>8.3f} {numpy_time * 1e3:>9.1f} {torch_time * 1e3:>9.1f} "
+              f"{(engine_only - kernel) * 1e3:>8.3f} {host_cpu * 1e3:>8.3f} {numpy_time * 1e3:>9.1f} "
+              f"{torch_time * 1e3:>9.1f} "
               f"{optax_time * 1e3:>14.1f} {numpy_time / engine:>8.1f} {torch_time / engine:>8.1f} "
               f"{optax_time / engine:>8.1f} {best / engine:>7.1f} {os.getloadavg()[0]:>5.2f}")
     print(f"recompilations during the timed engine calls: {len(compiles)}")

@@ -10,14 +10,14 @@ why, and the first step within tolerance:
     reached = first k with f(θ_k) − f* ≤ tolerance
 
 Cells are vectorised with vmap and sharded across every JAX device (`jax.sharding`, a 1-D mesh over cells), at
-most BLOCK cells per CPU device and call (ACCELERATOR_BLOCK on a GPU): one compiled program for all devices, called as often as the grid needs (a
-block's state stays in the cache). The calls are asynchronous, so with one CPU device per core
-(`app.server.runtime.use_every_core`) blocks run on every core at once, and on a GPU the same code runs there;
-the results are identical whatever the number of devices. When every cell shares the run's hyperparameters,
-clipping and plateau options (a basin map), they enter as scalars, not per-cell arrays: the same numbers, bit for
-bit (the noise level stays a per-cell array: as a scalar, XLA rounds g + std·ξ differently). Together, on a 256²
-basin map of momentum on peaks: 29 -> 22 ns of CPU per trajectory-step on one core. As in the run kernel, the
-loop is compiled with and without reduce-on-plateau and `use_plateau` picks one.
+most BLOCK cells per CPU device and call (ACCELERATOR_BLOCK on a GPU): one compiled program for all devices,
+called as often as the grid needs (a block's state stays in the cache). The calls are asynchronous, so with one
+CPU device per core (`app.server.runtime.use_every_core`) blocks run on every core at once; the results are
+identical whatever the number of devices. When every cell shares the run's hyperparameters, clipping and plateau
+options (a basin map), they enter as scalars, not per-cell arrays: the same numbers, bit for bit (the noise level
+stays a per-cell array: as a scalar, XLA rounds g + std·ξ differently). Together, on a 256² basin map of
+momentum on peaks: 29 -> 22 ns of CPU per trajectory-step on one core. As in the run kernel, the loop is compiled
+with and without reduce-on-plateau and `use_plateau` picks one.
 """
 from __future__ import annotations
 
