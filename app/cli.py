@@ -1,4 +1,5 @@
-"""The command line: `optiscape serve`, `optiscape run SCENE.json`, `optiscape open TOKEN_OR_URL`.
+"""The command line: `optiscape serve`, `optiscape run SCENE.json`, `optiscape open TOKEN_OR_URL`,
+`optiscape report SCENE.json -o scene.html`, and the explorations.
 
 Bad input never shows a traceback: one line naming the field and the allowed range, exit status 2.
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import orjson
 from pydantic import ValidationError
 
-from .contract.permalink import TokenError, decode, token_of
+from .contract.permalink import DEFAULT_BASE_URL, TokenError, decode, token_of
 from .server.runtime import use_every_core
 
 EXIT_BAD_INPUT = 2
@@ -113,9 +114,9 @@ def _axis(text: str) -> dict:
 
 
 def cmd_explore(args) -> int:
-    """basins / sweep / range-test / seeds: the same answers as the matching POST /api/... endpoints."""
+    """basins / sweep / tune / range-test / seeds: the same answers as the matching POST /api/... endpoints."""
     from .contract import compute
-    from .contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+    from .contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest, TuneRequest
 
     body = {"scene": _read_json(args.scene), "run": args.run}
     try:
@@ -124,6 +125,10 @@ def cmd_explore(args) -> int:
         elif args.command == "sweep":
             axes = {"x": _axis(args.x), **({"y": _axis(args.y)} if args.y else {})}
             answer = compute.answer_sweep(SweepRequest.model_validate({**body, **axes}))
+        elif args.command == "tune":
+            given = {"from": args.start, "to": args.stop, "n": args.n}
+            answer = compute.answer_tune(TuneRequest.model_validate(
+                {**body, "metric": args.metric, **{k: v for k, v in given.items() if v is not None}}))
         elif args.command == "range-test":
             answer = compute.answer_range_test(RangeTestRequest.model_validate(
                 {**body, "min_lr": args.min_lr, "max_lr": args.max_lr, "steps": args.steps, "mode": args.mode}))
@@ -152,6 +157,14 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .contract.compute import report
+
+    page = report(_load_scene(_read_json(args.scene)), args.base_url)
+    Path(args.out).write_text(page, encoding="utf-8")
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -175,6 +188,7 @@ def parser() -> argparse.ArgumentParser:
     open_.set_defaults(func=cmd_open)
     for name, doc in [("basins", "basin map: where a run ends from every start of an n x n grid"),
                       ("sweep", "vary one or two numbers of a run over a grid"),
+                      ("tune", "tune a run's base rate: a log sweep, each rate scored, the best named"),
                       ("range-test", "Smith's LR range test with suggested cyclical bounds"),
                       ("seeds", "one noisy run over several seeds: mean, spread and paths")]:
         command = sub.add_parser(name, help=doc)
@@ -187,6 +201,13 @@ def parser() -> argparse.ArgumentParser:
         if name == "sweep":
             command.add_argument("--x", required=True, help="PARAM:FROM:TO:N[:log] or PARAM=V1,V2,...")
             command.add_argument("--y", help="a second axis, same form")
+        if name == "tune":
+            command.add_argument("--metric", default="final_loss", help="final_loss or steps_to_tolerance")
+            command.add_argument("--from", dest="start", type=float, help="the lowest rate (default: the "
+                                 "parameter's slider minimum)")
+            command.add_argument("--to", dest="stop", type=float, help="the highest rate (default: its slider "
+                                 "maximum)")
+            command.add_argument("--n", type=int, help="rates tried, log-spaced (default 25)")
         if name == "range-test":
             command.add_argument("--min-lr", type=float, default=1e-5)
             command.add_argument("--max-lr", type=float, default=1.0)
@@ -198,6 +219,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("scene", help="scene JSON file (- for standard input)")
     export.add_argument("--out", help="write here instead of standard output")
     export.set_defaults(func=cmd_export)
+    report = sub.add_parser("report", help="one self-contained HTML file: the three views, a step slider, the summary, "
+                            "the scene and its permalink (opens offline)")
+    report.add_argument("scene", help="scene JSON file (- for standard input)")
+    report.add_argument("-o", "--out", required=True, help="the HTML file to write")
+    report.add_argument("--base-url", default=DEFAULT_BASE_URL,
+                        help="where the permalink opens the page (default: optiscape serve's address)")
+    report.set_defaults(func=cmd_report)
     serve = sub.add_parser("serve", help="the app on http://HOST:PORT (API, docs and frontend)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -141,7 +141,7 @@ def kernel_only(plan: Plan):
     length = bucket(plan.steps + 1)
     lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, 0, length)
     init = kernels.init_kernel(group[0], size)
-    advance = kernels.advance_kernel(plan.landscape, group[0], length, size)
+    advance = kernels.advance_kernel(plan.landscape, group[0], length, size, False)
     ends = kernels.ends_kernel(plan.landscape, length, size)
     use_plateau = np.asarray(group[1])
     count, target, tolerance = np.int64(plan.steps + 1), np.float64(plan.target), np.float64(plan.tolerance)

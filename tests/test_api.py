@@ -145,6 +145,21 @@ def test_bad_scenes_are_422_naming_the_field(client, body, status, where):
     assert where in [e["loc"] for e in answer.json()["detail"]]
 
 
+def test_the_report_refuses_what_runs_refuses_and_is_sent_as_it_is(client):
+    """POST /api/report: the errors of POST /api/runs; a 5 MB answer sent without gzip (never compressed on the
+    event loop). Its content is tested in test_cli.py (the same file as `optiscape report`) and test_browser.py."""
+    bad = client.post("/api/report", json={"landscape": {"id": "rosenbrock"},
+                                           "runs": [{"schedule": {"id": "cosine", "params": {"lr": 20}}}]})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "runs", 0, "schedule", "params", "lr"]
+    assert "must be in (0, 10], got 20" in bad.json()["detail"][0]["msg"]
+    broken = client.post("/api/report", content=b'{"landscape": ', headers={"content-type": "application/json"})
+    assert broken.status_code == 400
+    small = {"landscape": {"id": "booth"}, "steps": 20, "runs": [{}]}
+    answer = client.post("/api/report", json=small, headers={"accept-encoding": "gzip"})
+    assert answer.status_code == 200 and answer.headers["content-encoding"] == "identity"
+    assert answer.text.startswith("<!DOCTYPE html>") and len(answer.content) > 4_000_000  # plotly.js inside
+
+
 def test_malformed_json_is_400(client):
     answer = client.post("/api/runs", content=b'{"landscape": ', headers={"content-type": "application/json"})
     assert answer.status_code == 400 and answer.json()["detail"][0]["type"] == "json_invalid"
@@ -273,7 +288,8 @@ def test_typed_stream_carries_the_json_streams_numbers_bit_for_bit(client):
 def test_openapi_documents_every_endpoint_and_error(client):
     spec = client.get("/openapi.json").json()
     for path, method in [("/api/runs", "post"), ("/api/runs/stream", "get"), ("/api/permalinks", "post"),
-                         ("/api/permalinks/{token}", "get"), ("/api/landscapes/{landscape_id}/mesh", "get")]:
+                         ("/api/permalinks/{token}", "get"), ("/api/landscapes/{landscape_id}/mesh", "get"),
+                         ("/api/report", "post")]:
         responses = spec["paths"][path][method]["responses"]
         assert {"400", "413", "422"} <= set(responses), (path, responses.keys())
     assert "Scene" in spec["components"]["schemas"]
@@ -304,3 +320,36 @@ def test_security_headers_and_no_reflection_of_input_as_html(client):
     assert answer.status_code == 422 and answer.headers["content-type"] == "application/json"
     missing = client.get(f"/api/landscapes/{hostile}/mesh")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"
+
+
+def test_only_the_embed_may_be_framed_and_by_any_site(client):
+    token = encode(CANYON)
+    embed = client.get("/embed", params={"s": token, "view": "3d", "views": "loss,landscape"})
+    assert embed.status_code == 200 and 'src="/static/js/embed.js"' in embed.text
+    csp = embed.headers["content-security-policy"]
+    assert "frame-ancestors *" in csp and "'none'" not in csp.split("frame-ancestors")[1]
+    assert "x-frame-options" not in embed.headers
+    assert csp.replace("frame-ancestors *", "") == client.get("/").headers["content-security-policy"].replace(
+        "frame-ancestors 'none'", "")  # otherwise the same policy
+    for refused in (client.get("/"), client.get("/docs"), client.get("/api/catalog"), client.get("/embed/", follow_redirects=False),
+                    client.get("/static/embed.html"), client.get("/api/permalinks/" + token)):
+        assert refused.headers["x-frame-options"] == "DENY", refused.url
+        assert "frame-ancestors 'none'" in refused.headers["content-security-policy"], refused.url
+
+
+@pytest.mark.parametrize("query, loc, says", [
+    ({"view": "contour"}, ["query", "s"], "Field required"),
+    ({"s": "%%"}, ["query", "s"], "not base64url"),
+    ({"s": encode({"landscape": {"id": "rosenbrock"}, "runs": [{"start": [99, 0]}]})}, ["query", "s", "runs", 0, "start"], ""),
+    ({"s": "x" * (MAX_TOKEN_LENGTH + 1)}, ["query", "s"], f"the limit is {MAX_TOKEN_LENGTH}"),
+    ({"s": "TOKEN", "view": "top"}, ["query", "view"], "'contour' or '3d'"),
+    ({"s": "TOKEN", "views": "landscape,map"}, ["query", "views"], "landscape, lr, loss"),
+    ({"s": "TOKEN", "views": "lr,lr"}, ["query", "views"], "at most once"),
+    ({"s": "TOKEN", "views": ""}, ["query", "views"], "landscape, lr, loss"),
+])
+def test_a_bad_embed_query_is_a_422_naming_the_parameter(client, query, loc, says):
+    query = {name: encode(CANYON) if value == "TOKEN" else value for name, value in query.items()}
+    answer = client.get("/embed", params=query)
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/json"
+    problem = answer.json()["detail"][0]
+    assert problem["loc"] == loc and says in problem["msg"], problem

@@ -2,10 +2,15 @@
 
 Screenshots go to test-artifacts/ (not in git)."""
 import csv
+import html
+import http.server
 import io
+import json
 import os
 import re
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from urllib.parse import parse_qs, urlparse
@@ -13,6 +18,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
+from app.cli import main as optiscape_cli
+from app.contract.compute import run_scene
 from app.contract.permalink import decode, encode
 from browser import ARGS, CHROMIUM
 from server import ROOT, serving
@@ -585,3 +592,124 @@ def test_keys_for_presenting(page, url):
     before = int(page.input_value("#timeline"))
     page.keyboard.press("ArrowLeft")
     assert page.evaluate("window.optiscape.step") == before - 1 == int(page.input_value("#timeline"))
+
+
+@contextmanager
+def another_origin(pages: dict[str, str]):
+    """A second tiny HTTP server on another port (another origin than the app's), serving `pages` (path -> HTML)."""
+    class Pages(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_another_site_frames_the_embed_and_sees_it_draw_but_not_the_page(page, url):
+    """The share menu's <iframe>, pasted into a page of another origin, draws the scene there; so does an embed of
+    two views; the page itself refuses to be framed."""
+    token = encode(TWO_RUNS)
+    page.goto(f"{url}/?s={token}")
+    ready(page)
+    page.click("#share-menu > summary")
+    wait_until(page, "document.getElementById('embed-snippet').value.startsWith('<iframe')")
+    snippet = page.input_value("#embed-snippet")
+    assert page.input_value("#share-url") == page.url
+    head = '<!doctype html><link rel="icon" href="data:,">'
+    two = f'<iframe id="two" src="{url}/embed?s={token}&amp;views=loss,landscape" width="900" height="500"></iframe>'
+    course = f'{head}<h1>A course</h1>{snippet.replace("<iframe ", "<iframe id=pasted ")}{two}'
+    refused = f'{head}<iframe id="page" src="{url}/?s={token}" width="900" height="500"></iframe>'
+    page.on("console", lambda m: page.expected_console.add(m.text) if "frame-ancestors" in m.text else None)
+    with another_origin({"/course.html": course, "/refused.html": refused}) as site:
+        assert urlparse(site).port != urlparse(url).port
+        page.goto(site + "/course.html")
+        inside = {}
+        for name in ("pasted", "two"):
+            page.frame_locator(f"#{name}").locator("body[data-status=ready]").wait_for(timeout=60_000)
+            inside[name] = page.locator(f"#{name}").element_handle().content_frame()
+            assert inside[name].url.startswith(url + "/embed?")
+        drawn = {name: frame.evaluate("""({runs: window.optiscape.results.length, controls: !!document.getElementById('controls'),
+            views: [...document.querySelectorAll('.grid > figure')].map(f => f.id),
+            paths: document.getElementById('view-landscape').data.filter(t => String(t.meta).startsWith('run-')).length,
+            losses: document.getElementById('view-loss').data.filter(t => String(t.meta).startsWith('run-')).length})""")
+            for name, frame in inside.items()}
+        common = {"runs": 2, "controls": False, "paths": 2, "losses": 2}
+        assert drawn["pasted"] == {**common, "views": ["box-landscape", "box-lr", "box-loss"]}
+        assert drawn["two"] == {**common, "views": ["box-loss", "box-landscape"]}
+        link = page.frame_locator("#two").locator("#open")
+        assert "open in Optiscape" in link.text_content() and link.get_attribute("target") == "_blank"
+        assert parse_qs(urlparse(link.get_attribute("href")).query) == {"s": [token], "view": ["contour"]}
+        page.frame_locator("#two").locator("#back").click()  # the timeline works inside the frame
+        assert inside["two"].evaluate("window.optiscape.step") == TWO_RUNS["steps"] - 1
+        page.screenshot(path=str(ARTIFACTS / "embed-framed.png"))
+
+        page.goto(site + "/refused.html")
+        page.wait_for_timeout(1500)
+        framed = page.locator("#page").element_handle().content_frame()
+        assert not framed.url.startswith(url), "the page itself may not be framed by another site"
+    assert any("frame-ancestors 'none'" in text and "blocked" in text for text in page.expected_console)
+def test_the_report_draws_from_a_file_with_the_network_off_and_its_slider_moves_the_markers(browser, tmp_path):
+    """`optiscape report` writes one HTML file; opened from file:// with every other request refused, it draws the
+    three views, and its step slider moves each run's marker and cuts its path as the page's timeline does."""
+    out = tmp_path / "canyon.html"
+    assert optiscape_cli(["report", str(ROOT / "examples" / "canyon.json"), "-o", str(out)]) == 0
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    asked = []
+
+    def only_files(route):
+        asked.append(route.request.url)
+        route.continue_() if route.request.url.startswith("file:") else route.abort()
+
+    context.route("**/*", only_files)
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(out.as_uri())
+    page.wait_for_selector("body[data-ready]", timeout=60_000)
+    assert [url for url in asked if not url.startswith("file:")] == [] and problems == []
+    kinds = page.evaluate("document.getElementById('views').data.map(t => [t.type, t.meta])")
+    assert kinds[:2] == [["contour", "landscape"], ["scatter", "minima"]]
+    assert sum(meta.startswith("run-") for _, meta in kinds if meta) == 15  # 5 runs x 3 views
+    drawn = page.evaluate("""[document.querySelectorAll('#views .contourlayer path').length,
+        document.querySelectorAll('#views .scatterlayer .trace').length]""")
+    assert drawn[0] > 10 and drawn[1] >= 17  # contour lines; paths, curves, minima and markers drawn as SVG
+    runs = run_scene(json.loads((ROOT / "examples" / "canyon.json").read_text()))
+    page.locator("#step").fill("60")
+    marker = page.evaluate("""(() => { const d = document.getElementById('views').data;
+        const m = d.find(t => t.meta === 'step-marker');
+        const paths = d.filter(t => String(t.meta).startsWith('run-') && t.xaxis === 'x');
+        return {x: Array.from(m.x), y: Array.from(m.y), lengths: paths.map(t => t.x.length),
+                lines: document.getElementById('views').layout.shapes.map(s => s.x0),
+                shown: document.getElementById('step-shown').textContent}; })()""")
+    assert marker["x"] == [float(r.x[60]) for r in runs] and marker["y"] == [float(r.y[60]) for r in runs]
+    assert marker["lengths"] == [61] * 5 and marker["lines"] == [60, 60] and marker["shown"] == "step 60"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-offline.png"), full_page=True)
+    context.close()
+
+
+def test_the_export_menu_downloads_the_html_report_of_the_scene_shown(page, url):
+    page.goto(url + "/")
+    ready(page)
+    page.click("details.export summary")
+    with page.expect_download(timeout=60_000) as info:
+        page.click("#export-report")
+    assert info.value.suggested_filename == "optiscape_report.html"
+    report = Path(info.value.path()).read_text(encoding="utf-8")
+    scene = json.loads(html.unescape(re.search(r'<pre id="scene">(.*?)</pre>', report, re.S).group(1)))
+    assert scene == page.evaluate("window.optiscape.effective")
+    link = html.unescape(re.search(r'class="permalink" href="([^"]+)"', report).group(1))
+    assert link.startswith(url + "/?s=") and decode(parse_qs(urlparse(link).query)["s"][0]) == scene

@@ -1,14 +1,19 @@
 """The command line as a user runs it: a real subprocess, real files."""
 import csv
+import html
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
-from app.contract.permalink import encode
+from app.contract.permalink import decode, encode
+from app.contract.report import plotly_js
+from app.server.factory import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,3 +88,27 @@ def test_explore_commands_answer_like_the_api(tmp_path):
 
 def np_shape(rows):
     return (len(rows), len(rows[0]))
+
+
+def test_report_writes_one_file_that_is_the_servers_report(tmp_path):
+    """`optiscape report` writes the HTML file `POST /api/report` answers, byte for byte (at the same base URL):
+    plotly.js inside it, nothing to fetch, the summary, the scene and a permalink that reads back the scene."""
+    out = tmp_path / "canyon.html"
+    done = optiscape("report", "examples/canyon.json", "-o", str(out), "--base-url", "http://testserver")
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    with TestClient(create_app(warm=False)) as client:
+        answer = client.post("/api/report", json=json.loads((ROOT / "examples" / "canyon.json").read_text()))
+    assert answer.status_code == 200 and answer.text == page
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
+    assert answer.headers["content-disposition"] == 'attachment; filename="optiscape_report.html"'
+    assert f"<script>{plotly_js()}</script>" in page  # the installed package's plotly.js, inlined
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)  # nothing loaded from anywhere
+    link = re.search(r'class="permalink" href="([^"]+)"', page).group(1)
+    scene = json.loads(html.unescape(re.search(r'<pre id="scene">(.*?)</pre>', page, re.S).group(1)))
+    assert link.startswith("http://testserver/?s=") and decode(link.split("?s=")[1]) == scene
+    assert [run["label"] for run in scene["runs"]] == ["constant", "step", "cosine", "SGDR", "warmup + cosine"]
+    assert "<caption>Summary (tolerance 0.001 on f − f*)</caption>" in page and "<td>SGDR</td>" in page
+    bad = optiscape("report", "-", "-o", str(tmp_path / "bad.html"),
+                    stdin='{"landscape": {"id": "booth"}, "steps": 0, "runs": [{}]}')
+    assert bad.returncode == 2 and "steps" in bad.stderr and not (tmp_path / "bad.html").exists()

@@ -150,3 +150,45 @@ def test_warmup_the_default_scene_teaches_one_idea_and_reaches_the_tolerance():
     assert cycle.step_norm[150] < 0.01 < min(constant.step_norm[:18])  # the bouncing has died down
     assert (cycle.x[150], cycle.y[150]) == (pytest.approx(0.85, abs=0.01), pytest.approx(0.72, abs=0.01))
     assert cycle.status == "ok" and cycle.summary["steps_to_tolerance"] == 253
+
+
+RACE = {  # label -> (status, final loss) at the default rate and tuned, as the texts say
+    "fair_race": {"SGD": (("escaped", None), ("ok", 0.06)), "momentum": (("escaped", None), ("ok", 4e-8)),
+                  "Adagrad": (("ok", 4.2), ("ok", 5e-4)), "Adam": (("ok", 3.3), ("ok", 4e-6))},
+    "fair_race_beale": {"SGD": (("ok", 0.0015), ("ok", 2e-6)), "momentum": (("escaped", None), ("ok", 1e-9)),
+                        "Adagrad": (("ok", 18), ("ok", 2e-7)), "Adam": (("ok", 0.25), ("ok", 5e-22))},
+}
+
+
+def _order(results):
+    return [name for name, loss in sorted(results.items(), key=lambda item: item[1])]
+
+
+@pytest.mark.parametrize("preset_id", sorted(RACE))
+def test_fair_race_rates_are_the_tuners_and_the_order_changes_as_written(preset_id):
+    from app.contract.compute import tune
+
+    scene, results = computed(preset_id)
+    racers = len(results) // 2
+    at_default, tuned, answers = {}, {}, []
+    for i, name in enumerate(RACE[preset_id]):
+        answer = tune(scene, i)  # the default-rate run, tuned with the tuner's defaults
+        answers.append(answer)
+        assert answer["best"] == scene["runs"][racers + i]["schedule"]["params"]["lr"], name
+        for result, (status, loss), into in [(results[i], RACE[preset_id][name][0], at_default),
+                                             (results[racers + i], RACE[preset_id][name][1], tuned)]:
+            assert result.status == status, name
+            if loss is not None:
+                assert result.summary["final_loss"] == pytest.approx(loss, rel=0.5), name
+                into[name] = result.summary["final_loss"]
+    if preset_id == "fair_race":
+        assert results[0].stopped_at == results[1].stopped_at == 2
+        assert _order(at_default) == ["Adam", "Adagrad"]
+        assert _order(tuned) == ["momentum", "Adam", "Adagrad", "SGD"]
+        for answer in answers[1:3]:  # momentum's and Adagrad's best rate: one sweep step below a rate that stops
+            above = answer["values"].index(answer["best"]) + 1
+            assert answer["status"][above] != "ok" and answer["scores"][above] is None
+    else:
+        assert results[1].stopped_at == 8
+        assert _order(at_default) == ["SGD", "Adam", "Adagrad"]
+        assert _order(tuned) == ["Adam", "momentum", "Adagrad", "SGD"]

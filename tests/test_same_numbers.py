@@ -131,6 +131,8 @@ def cases() -> list[dict]:
         {"name": "range test, linear", "path": "/api/range-test",
          "body": {"scene": short, "run": 1, "min_lr": 1e-5, "max_lr": 0.1, "steps": 60, "mode": "linear"}},
         {"name": "seeds", "path": "/api/seeds", "body": {"scene": short, "run": 1, "seeds": 3}},
+        {"name": "tune, plateau, clipping, noise", "path": "/api/tune",
+         "body": {"scene": short, "run": 1, "metric": "steps_to_tolerance", "from": 1e-4, "to": 0.1, "n": 5}},
     ]
     return out
 

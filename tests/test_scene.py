@@ -87,8 +87,9 @@ def test_error_lines_read_as_one_line_each():
 
 def test_the_documented_limits():
     assert LIMITS == {"max_steps": 50000, "max_runs": 64, "max_run_steps": 400000, "max_sequence_parts": 8,
-                      "max_label_length": 80, "max_basin_n": 256, "max_grid_cells_x_steps": 65536000,
-                      "max_sweep_axis_values": 64, "max_seeds": 64, "max_range_test_steps": 20000}
+                      "max_label_length": 80, "max_internals_run_steps": 100000, "max_basin_n": 256,
+                      "max_grid_cells_x_steps": 65536000,
+                      "max_sweep_axis_values": 64, "max_tune_n": 64, "max_seeds": 64, "max_range_test_steps": 20000}
 
 
 def test_a_version_1_scene_stays_readable():

@@ -32,6 +32,9 @@ SCENE = {"landscape": {"id": "rosenbrock"}, "steps": 300, "runs": [
     {"schedule": {"id": "constant", "params": {"lr": 0.01}}, "start": [-2.0, 2.0]},  # leaves the map at step 1
     {"optimizer": {"id": "lookahead"}, "schedule": {"id": "constant", "params": {"lr": 0.001}},
      "noise": {"std": 2.0, "seed": 1}, "start": [-1.2, 1.0]}]}
+INSIDE = {**SCENE, "steps": 40, "internals": True, "runs": [
+    *SCENE["runs"], {"optimizer": {"id": "lookahead", "params": {"inner": {"id": "amsgrad"}}}, "start": [-1.2, 1.0],
+                     "schedule": {"id": "constant", "params": {"lr": 0.01}}}]}
 # Answers that take every branch of the response schemas: runs that end ok, escaped and diverged, nulls for
 # "never" and "not finite", Lookahead's fast weights, every basin code, a range test that blows up.
 ANSWERS = {
@@ -48,11 +51,18 @@ ANSWERS = {
     "sweeps": ("POST", "/api/sweeps", {"body": {"scene": SCENE, "run": 1, "x": {"param": "schedule.params.lr",
                                                 "from": 1e-4, "to": 1e-2, "n": 6, "scale": "log"},
                                                 "y": {"param": "start.0", "values": [-2.0, 0.0, 1.0]}}}),
+    "tune": ("POST", "/api/tune", {"body": {"scene": SCENE, "run": 1, "metric": "steps_to_tolerance", "from": 1e-4,
+                                            "to": 1.0, "n": 5}}),
     "range test": ("POST", "/api/range-test", {"body": {"scene": SCENE, "run": 1, "min_lr": 1e-4, "max_lr": 1.0,
                                                         "steps": 300}}),
     "seeds": ("POST", "/api/seeds", {"body": {"scene": SCENE, "run": 2, "seeds": 4}}),
     "stream": ("GET", "/api/runs/stream", {"query": {"s": encode(SCENE)}}),
     "stream with typed arrays": ("GET", "/api/runs/stream", {"query": {"s": encode(SCENE), "arrays": "bdata"}}),
+    "runs with internals": ("POST", "/api/runs", {"body": INSIDE}),
+    "runs with internals, typed": ("POST", "/api/runs", {"body": INSIDE, "query": {"arrays": "bdata"}}),
+    "stream with internals": ("GET", "/api/runs/stream", {"query": {"s": encode(INSIDE)}}),
+    "stream with internals, typed": ("GET", "/api/runs/stream", {"query": {"s": encode(INSIDE), "arrays": "bdata"}}),
+    "report": ("POST", "/api/report", {"body": SCENE}),
 }
 
 
@@ -96,9 +106,13 @@ def test_the_permalinked_scene_matches_its_documented_schema():
     ("runs", lambda a: a["runs"][0].update(x="1,2")),
     ("runs with typed arrays", lambda a: a["runs"][0]["x"].update(dtype="f4")),
     ("runs with typed arrays", lambda a: a["runs"][2]["fast_x"].update(bdata="not base64!")),
+    ("runs with internals", lambda a: a["runs"][0]["internals"]["state"].update(velocity=[[0.0, 0.0]])),
+    ("runs with internals", lambda a: a["runs"][0]["internals"]["gradient"][0].append(1.0)),
+    ("runs with internals, typed", lambda a: a["runs"][3]["internals"]["update"].update(shape="40,3")),
     ("basins", lambda a: a["codes"].update(diverged=5)),
     ("basins", lambda a: a["basin"][0].__setitem__(0, None)),
     ("sweeps", lambda a: a["stopped_at"][0].__setitem__(0, -1)),
+    ("tune", lambda a: a.update(param="schedule.params.gamma")),
     ("range test", lambda a: a["suggestion"].pop("max_lr")),
     ("seeds", lambda a: a["paths"][0].update(seed="0")),
     ("catalog", lambda a: a["schedules"]["step"]["params"][0].update(kind="complex")),
@@ -132,7 +146,7 @@ def test_every_json_answer_has_a_schema_with_properties():
         for method, operation in operations.items():
             content = operation["responses"]["200"].get("content", {})
             if "application/json" not in content or "text/event-stream" in content:
-                continue  # the stream's events are described in words; the export is a Python file
+                continue  # the stream's events are described in words; the export is a Python file, the report HTML
             reference = content["application/json"]["schema"].get("$ref", "")
             assert reference, f"{method.upper()} {path} answers JSON without a schema"
             assert components[reference.rsplit("/", 1)[-1]]["properties"], f"{method.upper()} {path}"

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..features.tune import METRICS
 from ..vocabulary.params import KINDS
 
 from .scene import Scene
@@ -60,6 +61,17 @@ class TypedArray(Answer):
 Arrays = Numbers | TypedArray  # a list of numbers, or with ?arrays=bdata a TypedArray
 
 
+class TypedPairs(TypedArray):
+    """[x, y] pairs as one typed array (`?arrays=bdata`): row-major x0, y0, x1, y1, ..., shape "n,2"."""
+
+    shape: str = Field(pattern="^[0-9]+,2$", description='"n,2": n pairs')
+
+
+Pairs = list[tuple[float | None, float | None]] | TypedPairs  # [[x, y], ...], or with ?arrays=bdata TypedPairs
+# The optimizer's state fields, as optax names them (app.engine.step.state_fields); "slow": lookahead's slow weights
+StateField = Literal["trace", "sum_of_squares", "mu", "nu", "nu_max", "slow"]
+
+
 class CriticalPoint(Answer):
     kind: Literal["minimum", "maximum", "saddle"]
     x: float
@@ -78,6 +90,19 @@ class Summary(Answer):
     tolerance: float
 
 
+class Internals(Answer):
+    """Inside every update k of a run (N rows, like `lr`; they end where the run stopped)."""
+
+    gradient: Pairs = Field(description="∇f where the gradient is taken (θ_k; lookahead: the fast weights), before "
+                            "noise and clipping")
+    update: Pairs = Field(description="the applied step θ_{k+1} − θ_k of the weights the optimizer moves (lookahead: "
+                          "the fast weights)")
+    state: dict[StateField, Pairs] = Field(description="the optimizer's state after update k, by optax's field "
+                                           "names: trace (momentum, Nesterov); mu, nu (Adam family), nu_max "
+                                           "(AMSGrad); nu (RMSprop); sum_of_squares (Adagrad); none for SGD; "
+                                           "lookahead: its inner optimizer's fields and slow (the slow weights)")
+
+
 class RunResult(Answer):
     """One run, arrays indexed by step k; they end at `stopped_at` when the run stopped."""
 
@@ -89,6 +114,7 @@ class RunResult(Answer):
     step_norm: Arrays = Field(description="‖θ_{k+1} − θ_k‖ (N)")
     fast_x: Arrays | None = Field(None, description="Lookahead only: the fast weights")
     fast_y: Arrays | None = Field(None, description="Lookahead only: the fast weights")
+    internals: Internals | None = Field(None, description="only when the scene asks (`internals: true`)")
     status: Status = Field(description="diverged: a value became non-finite; escaped: left twice the plot domain "
                            "or fell below the landscape's floor")
     stopped_at: Steps = Field(description="the step where the run stopped; null: it ran to the end")
@@ -144,6 +170,20 @@ class SweepAnswer(Answer):
     steps_to_tolerance: list[list[Steps]] = Field(description="null: never within tolerance")
     status: list[list[Status]]
     stopped_at: list[list[Steps]] = Field(description="null: ran to the end")
+
+
+class TuneAnswer(Answer):
+    """One run at every rate of a log sweep of its base rate, scored; lists indexed like `values`."""
+
+    param: Literal["schedule.params.lr", "schedule.params.max_lr"] = Field(description="the rate tuned: the "
+                                                                         "schedule's lr, or max_lr where it has none")
+    metric: Literal[METRICS]
+    values: list[float] = Field(description="the rates tried, log-spaced from `from` to `to`")
+    scores: list[float | None] = Field(description="the metric at each rate (lower is better); null where the run "
+                                       "stopped (diverged, escaped) or never came within tolerance")
+    best: float | None = Field(description="the rate with the best score (one of values; ties: the lower final "
+                               "loss, then the lower rate); null when no rate scores")
+    status: list[Status]
 
 
 class RangeTestSuggestion(Answer):
@@ -345,6 +385,7 @@ class StreamChunk(Answer):
     step_norm: Arrays
     fast_x: Arrays | None = Field(None, description="Lookahead only")
     fast_y: Arrays | None = Field(None, description="Lookahead only")
+    internals: Internals | None = Field(None, description="only when the scene asks: the updates of this slice")
 
 
 class RunEnd(Answer):

@@ -9,18 +9,37 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
+from ..engine.plan import Plan
 from ..engine.trajectories import CHUNK_STEPS, Trajectory, run_plan, stream_plan
 from ..features.basins import basin_map as basin_map_of
 from ..features.export import export_script as script_of
 from ..features.range_test import range_test as range_test_of
 from ..features.seeds import seed_bands as seed_bands_of
 from ..features.sweeps import sweep as sweep_of
+from ..features.tune import tune as tune_of
+from .permalink import encode
 from .plans import plan_of
-from .requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+from .report import report_html
+from .requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest, TuneRequest
 from .scene import Scene, scene_of
 from .typed_arrays import with_typed_arrays
+
+
+class Computed(NamedTuple):
+    """A scene computed: the validated scene, its plan and every run, in scene order."""
+
+    scene: Scene
+    plan: Plan
+    trajectories: list[Trajectory]
+
+
+def computed(scene: Mapping[str, Any] | Scene) -> Computed:
+    """The one path from a scene to its runs (plain data is validated first): every answer of runs goes through it."""
+    valid = scene_of(scene)
+    plan = plan_of(valid)
+    return Computed(valid, plan, run_plan(plan))
 
 
 # ---- answers of validated models ----
@@ -28,7 +47,7 @@ from .typed_arrays import with_typed_arrays
 def answer_runs(scene: Scene, typed: bool = False) -> dict:
     """What `POST /api/runs` answers: the normalised scene and every run's result (`typed`: its arrays as
     `typed_arrays` writes them, `?arrays=bdata`)."""
-    runs = [result.as_dict() for result in run_plan(plan_of(scene))]
+    runs = [result.as_dict() for result in computed(scene).trajectories]
     return {"scene": scene.model_dump(), "runs": [with_typed_arrays(run) for run in runs] if typed else runs}
 
 
@@ -38,6 +57,10 @@ def answer_basins(request: BasinRequest) -> dict:
 
 def answer_sweep(request: SweepRequest) -> dict:
     return sweep_of(plan_of(request.swept_scene), request.run, request.axes(), request.schedules_at_length())
+
+
+def answer_tune(request: TuneRequest) -> dict:
+    return tune_of(plan_of(request.scene), request.run, request.metric, request.axis)
 
 
 def answer_range_test(request: RangeTestRequest) -> dict:
@@ -52,7 +75,7 @@ def answer_seeds(request: SeedsRequest) -> dict:
 
 def run_scene(scene: Mapping[str, Any] | Scene) -> list[Trajectory]:
     """Every run of a scene, in scene order."""
-    return run_plan(plan_of(scene_of(scene)))
+    return computed(scene).trajectories
 
 
 def stream_scene(scene: Mapping[str, Any] | Scene, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
@@ -66,6 +89,12 @@ def export_script(scene: Mapping[str, Any] | Scene) -> str:
     return script_of(plan_of(scene_of(scene)))
 
 
+def report(scene: Mapping[str, Any] | Scene, base_url: str) -> str:
+    """The one-file HTML report of a scene (`app.contract.report`), its permalink at `base_url`/?s=TOKEN."""
+    c = computed(scene)
+    return report_html(*c, permalink=f"{base_url.rstrip('/')}/?s={encode(c.scene.model_dump())}")
+
+
 def basin_map(scene: Mapping[str, Any] | Scene, run: int, n: int) -> dict:
     return answer_basins(BasinRequest.model_validate({"scene": scene, "run": run, "n": n}))
 
@@ -77,6 +106,14 @@ def sweep(scene: Mapping[str, Any] | Scene, run: int, axes: list[Mapping[str, An
     names = ("x", "y")[:len(axes)]
     data = {"scene": sparse if sparse is not None else scene, "run": run, **dict(zip(names, axes))}
     return answer_sweep(SweepRequest.model_validate(data))
+
+
+def tune(scene: Mapping[str, Any] | Scene, run: int, metric: str = "final_loss", start: float | None = None,
+         stop: float | None = None, n: int | None = None) -> dict:
+    """Run `run`'s base rate tuned over a log sweep (`app.features.tune`); None takes the default."""
+    given = {"from": start, "to": stop, "n": n}
+    return answer_tune(TuneRequest.model_validate({"scene": scene, "run": run, "metric": metric,
+                                                   **{k: v for k, v in given.items() if v is not None}}))
 
 
 def range_test(scene: Mapping[str, Any] | Scene, run: int, min_lr: float, max_lr: float, steps: int,

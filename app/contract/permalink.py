@@ -21,6 +21,7 @@ import orjson
 
 from ..vocabulary.limits import MAX_SCENE_BYTES, MAX_TOKEN_LENGTH
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # the page's address under `optiscape serve`'s defaults
 
 
 class TokenError(ValueError):

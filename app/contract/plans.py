@@ -40,4 +40,4 @@ def plan_of(scene: Scene) -> Plan:
                  for run in scene.runs)
     learning_rates = learning_rate_tables([(run.schedule.id, run.schedule.params) for run in scene.runs], scene.steps)
     return Plan(landscape=landscape, landscape_params=values, minima=minima(landscape, values), steps=scene.steps,
-                tolerance=scene.tolerance, learning_rates=learning_rates, runs=runs)
+                tolerance=scene.tolerance, learning_rates=learning_rates, runs=runs, internals=scene.internals)

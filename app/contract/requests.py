@@ -1,4 +1,5 @@
-"""Requests beyond a scene: basin maps, sweeps, the LR range test and seed bands, each about one run of a scene.
+"""Requests beyond a scene: basin maps, sweeps, tunes, the LR range test and seed bands, each about one run of a
+scene.
 
 Each model validates its request and resolves it once: a sweep keeps the scene at each length of a steps axis,
 the range test the scene of its ramp, the seed bands the scene of their seeds, so the answer
@@ -15,14 +16,19 @@ from __future__ import annotations
 
 import copy
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictFloat, ValidationError, model_validator
 
 from ..features.range_test import ramp_schedule
 from ..features.seeds import seed_runs
 from ..features.sweeps import SWEEP_PARAMS, axis_values, set_path, sweepable
+from ..features.tune import METRICS, rate_param
+from ..schedules import SCHEDULES
 from ..vocabulary.limits import (MAX_AXIS_VALUES, MAX_BASIN_N, MAX_GRID_WORK, MAX_RANGE_TEST_LR, MAX_RANGE_TEST_STEPS,
-                                 MAX_RUN_STEPS, MAX_SEEDS, MIN_AXIS_VALUES, MIN_BASIN_N, MIN_RANGE_TEST_LR,
-                                 MIN_RANGE_TEST_STEPS, MIN_SEEDS)
+                                 MAX_RUN_STEPS, MAX_SEEDS, MAX_TUNE_N, MIN_AXIS_VALUES, MIN_BASIN_N,
+                                 MIN_RANGE_TEST_LR, MIN_RANGE_TEST_STEPS, MIN_SEEDS, MIN_TUNE_N)
+from ..vocabulary.params import ParamErrors, resolve_params
 from .problems import Problems
 from .scene import EXAMPLE_SCENE, STRICT, Scene, upgrade
 
@@ -163,6 +169,64 @@ class SweepRequest(RunRequest):
             return None
         return {length: (scene.runs[self.run].schedule.id, scene.runs[self.run].schedule.params)
                 for length, scene in self._at_length.items()}
+
+
+class TuneRequest(RunRequest):
+    """A log sweep of one run's base rate (`app.features.tune`): `from` and `to` default to the span of that
+    parameter's slider in the catalog (1e-5 to 10 for `lr`; a cyclical schedule's `max_lr` from its `base_lr`),
+    and lie within its range."""
+
+    model_config = ConfigDict(**STRICT, populate_by_name=True, json_schema_extra={"examples": [
+        {"scene": EXAMPLE_SCENE, "run": 0, "metric": "final_loss", "from": 1e-4, "to": 1.0, "n": 13}]})
+    metric: Literal[METRICS] = Field("final_loss", description="final_loss (lower is better) or steps_to_tolerance "
+                                     "(fewer is better)")
+    start: float | None = Field(None, strict=True, alias="from", description="the lowest rate; default: the "
+                                "parameter's slider minimum")
+    stop: float | None = Field(None, strict=True, alias="to", description="the highest rate; default: the "
+                               "parameter's slider maximum")
+    n: int = Field(25, strict=True, ge=MIN_TUNE_N, le=MAX_TUNE_N, description="rates tried, log-spaced")
+    _axis: dict | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def check(self):
+        problems = Problems("TuneRequest")
+        self._check_run(problems)
+        problems.raise_if_any()
+        schedule = self.scene.runs[self.run].schedule
+        path = rate_param(schedule.params)
+        if path is None:
+            problems.add(("run",), f"run {self.run}'s schedule {schedule.id!r} has no base rate (lr or max_lr) to "
+                         "tune", self.run)
+            problems.raise_if_any()
+        param = next(p for p in SCHEDULES[schedule.id].params if p.name == path.rsplit(".", 1)[1])
+        slider = param.slider()
+        lowest = max(slider["min"], schedule.params.get("base_lr", 0))  # a peak stays above the cycle's floor
+        bounds = {"from": lowest if self.start is None else self.start,
+                  "to": slider["max"] if self.stop is None else self.stop}
+        for name, value in bounds.items():
+            try:
+                resolve_params((param,), {param.name: value}, self.scene.steps)
+            except ParamErrors:
+                problems.add((name,), f"must lie in {param.name}'s range {param.range_text(self.scene.steps)}, "
+                             f"got {value:g}", value)
+        if not problems and bounds["to"] <= bounds["from"]:
+            problems.add(("to",), f"must be above from ({bounds['from']:g}), got {bounds['to']:g}", bounds["to"])
+        problems.raise_if_any()
+        axis = {"param": path, "from": bounds["from"], "to": bounds["to"], "n": self.n, "scale": "log"}
+        try:  # every rate is checked as a scene would be (a schedule's rules across its parameters)
+            SweepRequest.model_validate({"scene": self.scene, "run": self.run, "x": axis})
+        except ValidationError as e:
+            for err in e.errors():
+                index = err["loc"][2] if err["loc"][:2] == ("x", "values") else 0
+                problems.add(("from",) if index < self.n / 2 else ("to",), err["msg"], err.get("input"))
+        problems.raise_if_any()
+        self._axis = axis
+        return self
+
+    @property
+    def axis(self) -> dict:
+        """The sweep axis of the tune: {param, from, to, n, scale: "log"}."""
+        return self._axis
 
 
 class RangeTestRequest(RunRequest):

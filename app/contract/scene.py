@@ -28,8 +28,8 @@ from ..features.presets import PRESETS
 from ..optimizers import OPTIMIZERS, resolve_optimizer
 from ..schedules import SCHEDULES
 from ..schedules.piecewise import PLATEAU_PARAMS
-from ..vocabulary.limits import (MAX_CLIP_NORM, MAX_ID_LENGTH, MAX_LABEL_LENGTH, MAX_NOISE_STD, MAX_RUN_STEPS, MAX_RUNS,
-                                 MAX_SEED, MAX_SEQUENCE_PARTS, MAX_STEPS, MAX_TOLERANCE)
+from ..vocabulary.limits import (MAX_CLIP_NORM, MAX_ID_LENGTH, MAX_INTERNALS_RUN_STEPS, MAX_LABEL_LENGTH, MAX_NOISE_STD,
+                                 MAX_RUN_STEPS, MAX_RUNS, MAX_SEED, MAX_SEQUENCE_PARTS, MAX_STEPS, MAX_TOLERANCE)
 from ..vocabulary.params import Param, ParamErrors, resolve_params
 from .problems import Problems
 
@@ -110,6 +110,10 @@ class Scene(BaseModel):
     runs: list[Run] = Field(min_length=1, max_length=MAX_RUNS)
     preset: str | None = Field(None, max_length=MAX_ID_LENGTH, description="the teaching preset this scene comes from (its "
                                "explanation is shown with it); null: none")
+    # written only when true, so every other scene (and its permalink) stays as it was
+    internals: bool = Field(False, strict=True, exclude_if=lambda v: not v, description="each run also carries "
+                            "`internals`: every update's gradient, step and optimizer state (omitted from the "
+                            "normalised scene when false)")
 
     _landscape: Landscape | None = PrivateAttr(None)
 
@@ -190,6 +194,9 @@ class SceneNormaliser:
         if runs * steps > MAX_RUN_STEPS:
             self.problems.add(("steps",), f"runs × steps must be at most {MAX_RUN_STEPS}, got {runs} × {steps}",
                               steps)
+        elif self.scene.internals and runs * steps > MAX_INTERNALS_RUN_STEPS:
+            self.problems.add(("internals",), f"with internals, runs × steps must be at most "
+                              f"{MAX_INTERNALS_RUN_STEPS}, got {runs} × {steps}", True)
 
     def run(self, loc: tuple, run: Run, landscape: Landscape | None, colour: str) -> None:
         self.optimizer(loc + ("optimizer",), run.optimizer)

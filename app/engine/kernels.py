@@ -9,8 +9,10 @@ state, which gives the same numbers bit for bit. Each kernel is built for exactl
 vmap assert, so one cache entry is one compiled program and the cache's size bounds them.
 
 Per step k the records hold x_k, y_k, loss_k = f(θ_k), ‖∇f‖ (before noise and clipping), the rate used and
-‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights). After the loop the chunk also returns its `tail`: the iterate
-that starts the next chunk and its loss. The loop does nothing else: where a run stops, its best loss and its first step
+‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights); a kernel built with `internals` also records the gradient
+(x, y), the update and each field of the optimizer's state after it (`INTERNAL_PREFIX` + "gradient", "update",
+"state.<field>", each (2,) per step). After the loop the chunk also returns its `tail`: the iterate that starts
+the next chunk and its loss. The loop does nothing else: where a run stops, its best loss and its first step
 within tolerance are read off the records afterwards, on the device (`ends_kernel`, `app.engine.stop.run_ends`),
 so only (runs,) arrays wait for the host. XLA:CPU pays per operation in a loop body, so every check kept out of
 the loop is time saved for every run and step. Plateau's state machine costs about 40% more per step; the kernel
@@ -49,6 +51,7 @@ class RunInputs(NamedTuple):
         return StepOptions(self.clip, self.noise_std, self.plateau)
 
 
+INTERNAL_PREFIX = "internals."  # the records a kernel built with internals adds
 KERNEL_CACHE = 128  # compiled kernels kept (each a few MB at most): bounded whatever requests come
 
 
@@ -64,8 +67,9 @@ def init_kernel(key: tuple, runs: int):
 
 
 @kernel_cache(maxsize=KERNEL_CACHE)
-def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int):
-    """The jitted chunk function of one kernel group; see the module docstring.
+def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, internals: bool):
+    """The jitted chunk function of one kernel group; see the module docstring. `internals`: record the gradient,
+    the update and the optimizer's state at every step too (a program of its own).
 
     `use_plateau` (a bool array) picks the loop with the plateau state machine. Returns (state, records, tail):
     records (runs, length) per field, tail (runs,) per field."""
@@ -80,12 +84,18 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int):
 
         def step(state: State, per_step):
             lr_k, xi_k = per_step
-            state, seen = trajectory_step(f, optimizer, lookahead, with_plateau, state, options, lr_k, xi_k)
+            state, seen = trajectory_step(f, optimizer, lookahead, with_plateau, state, options, lr_k, xi_k,
+                                          internals)
             shown = state.params.slow if lookahead else state.params
             record = {"x": seen.point[0], "y": seen.point[1], "loss": seen.loss, "grad_norm": norm2(seen.gradient),
                       "step_norm": norm2(shown - seen.point), "lr": seen.rate}
             if lookahead:
                 record["fast_x"], record["fast_y"] = seen.grad_point[0], seen.grad_point[1]
+            if internals:
+                record[INTERNAL_PREFIX + "gradient"] = seen.gradient
+                record[INTERNAL_PREFIX + "update"] = seen.internals["update"]
+                record.update({f"{INTERNAL_PREFIX}state.{name}": value
+                               for name, value in seen.internals["state"].items()})
             return state, record
 
         state, records = jax.lax.scan(step, state, (lr, noise), length=length, unroll=UNROLL)

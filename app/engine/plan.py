@@ -63,6 +63,7 @@ class Plan:
     tolerance: float
     learning_rates: np.ndarray  # (runs, steps): η(k) of each run's schedule, before any plateau scaling
     runs: tuple[RunPlan, ...]
+    internals: bool = False  # record each update's gradient, step and optimizer state too
 
     @property
     def landscape_values(self) -> np.ndarray:

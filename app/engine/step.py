@@ -8,6 +8,10 @@ Per step k of one run (θ_k the iterate shown; for lookahead the slow weights, w
     s_k = plateau scale from the metric              (1 without plateau)
     θ_{k+1} = θ_k + optax update with η = lr_k·s_k
 
+Asked for its internals (`internals=True`, a static flag: the loop without it is the same program as before), the
+step also returns the update it applied, θ_{k+1} − θ_k of the weights the optimizer moves (lookahead: the fast
+weights), and the optimizer's state after the update as optax names its fields (`state_fields`).
+
 The optimizer is built at every step with that step's rate (`optimizer(rate)`): its state does not depend on the
 rate, and optax applies −η at the end exactly as `optax.adam(η)` would.
 
@@ -55,6 +59,7 @@ class Seen(NamedTuple):
     loss: Any  # f(θ_k)
     gradient: Any  # ∇f at grad_point, before noise and clipping
     rate: Any  # η = lr_k·s_k, the rate this update used
+    internals: Any = None  # asked for: {"update": θ_{k+1} − θ_k, "state": state_fields(...)}; None otherwise
 
 
 def norm2(v):
@@ -79,10 +84,37 @@ def start_state(optimizer: Callable[[Any], optax.GradientTransformation], lookah
     return State(params, optimizer(1.0).init(params), initial_state())
 
 
+def state_fields(opt_state, params, lookahead: bool) -> dict:
+    """The optimizer's state as optax names it: every field of its state's named tuples that has the weights'
+    shape (a step count is left out), e.g. {"mu": m, "nu": v} for Adam, {"trace": m} for momentum, {} for SGD;
+    lookahead: its inner optimizer's fields, and its slow weights as "slow".
+
+    >>> import jax.numpy as jnp, optax
+    >>> sorted(state_fields(optax.amsgrad(0.1).init(jnp.zeros(2)), jnp.zeros(2), False))
+    ['mu', 'nu', 'nu_max']
+    """
+    weights = params.fast if lookahead else params
+    fields = {}
+
+    def walk(node):
+        for name, value in zip(getattr(node, "_fields", [None] * len(node)), node):
+            if isinstance(value, tuple):
+                walk(value)
+            elif name is not None and getattr(value, "shape", None) == weights.shape:
+                assert name not in fields, f"two state fields named {name}"
+                fields[name] = value
+
+    walk(opt_state if isinstance(opt_state, tuple) else (opt_state,))
+    if lookahead:
+        fields["slow"] = params.slow
+    return fields
+
+
 def trajectory_step(f: Callable, optimizer: Callable[[Any], optax.GradientTransformation], lookahead: bool,
-                    with_plateau: bool, state: State, options: StepOptions, lr_k, xi_k) -> tuple[State, Seen]:
+                    with_plateau: bool, state: State, options: StepOptions, lr_k, xi_k,
+                    internals: bool = False) -> tuple[State, Seen]:
     """Step k of one run: the new state and what the step saw. `optimizer(rate)` builds the transformation;
-    `lookahead` and `with_plateau` are static (each compiles its own loop)."""
+    `lookahead`, `with_plateau` and `internals` are static (each compiles its own loop)."""
     point = state.params.slow if lookahead else state.params
     grad_point = state.params.fast if lookahead else point
     loss_g, g = jax.value_and_grad(f)(grad_point)
@@ -95,4 +127,8 @@ def trajectory_step(f: Callable, optimizer: Callable[[Any], optax.GradientTransf
     updates, opt_state = optimizer(rate).update(clipped, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     loss = f(point) if lookahead else loss_g
-    return State(params, opt_state, plateau_state), Seen(point, grad_point, loss, g, rate)
+    inside = None
+    if internals:
+        moved = params.fast if lookahead else params
+        inside = {"update": moved - grad_point, "state": state_fields(opt_state, params, lookahead)}
+    return State(params, opt_state, plateau_state), Seen(point, grad_point, loss, g, rate, inside)

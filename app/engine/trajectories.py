@@ -10,6 +10,8 @@ pydantic or parsing. Steps:
    `advance` calls over arrays padded to a step bucket and a run bucket.
 3. Where each run stopped, its best loss and first step within tolerance are computed on the device
    (`kernels.ends_kernel`); the records are cut there and summarised.
+4. A plan with `internals` takes the kernels built with them, and each run (each stream chunk) also carries
+   `internals`: {"gradient": (N, 2), "update": (N, 2), "state": {field: (N, 2)}}, one row per update, cut as `lr`.
 
 Example:
     >>> import numpy as np
@@ -61,12 +63,15 @@ class Trajectory:
     summary: dict = field(default_factory=dict)
     fast_x: np.ndarray | None = None
     fast_y: np.ndarray | None = None
+    internals: dict | None = None  # asked for: {"gradient", "update": (N, 2), "state": {field: (N, 2)}}
 
     def as_dict(self) -> dict:
         """The contract's run result (numpy arrays; orjson writes them with OPT_SERIALIZE_NUMPY)."""
         out = {name: getattr(self, name) for name in RECORD_FIELDS}
         if self.fast_x is not None:
             out["fast_x"], out["fast_y"] = self.fast_x, self.fast_y
+        if self.internals is not None:
+            out["internals"] = self.internals
         out.update(status=self.status, stopped_at=self.stopped_at, summary=self.summary)
         return out
 
@@ -142,7 +147,7 @@ def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int
     total = plan.steps + 1  # records 0..N: the last one only reports θ_N
     length = chunk_steps or bucket(total)
     carry = kernels.init_kernel(key, size)(starts, inputs.hyper)
-    advance = kernels.advance_kernel(plan.landscape, key, length, size)
+    advance = kernels.advance_kernel(plan.landscape, key, length, size, plan.internals)
     use_plateau = np.asarray(with_plateau)
     for start in range(0, total, length):
         lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, start, length)
@@ -186,9 +191,26 @@ def _results(plan: Plan, records: dict, stop, code, best, reached) -> list[Traje
         result = Trajectory(**fields, status=STATUS[code[row]], stopped_at=None if stop[row] < 0 else int(stop[row]))
         if "fast_x" in records:
             result.fast_x, result.fast_y = records["fast_x"][row, :n], records["fast_y"][row, :n]
+        if plan.internals:
+            result.internals = nested_internals({name: values[row, :n - 1] for name, values in records.items()
+                                                 if name.startswith(kernels.INTERNAL_PREFIX)})
         result.summary = summary_of(plan.minima, result.loss[-1], best[row],
                                     None if reached[row] < 0 else int(reached[row]), plan.tolerance, nearest[row])
         out.append(result)
+    return out
+
+
+def nested_internals(records: dict) -> dict:
+    """The kernel's flat internals records ("internals.gradient", "internals.state.mu", ...) as the contract's
+    {"gradient", "update", "state": {"mu", ...}}; other records are left out."""
+    out = {"gradient": None, "update": None, "state": {}}
+    for name, values in records.items():
+        if name.startswith(kernels.INTERNAL_PREFIX):
+            inner = name[len(kernels.INTERNAL_PREFIX):]
+            if inner.startswith("state."):
+                out["state"][inner[len("state."):]] = values
+            else:
+                out[inner] = values
     return out
 
 
@@ -200,7 +222,8 @@ def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
     {"event": "done", "runs": [{status, stopped_at, summary}]}. The numbers equal `run_plan`'s bit for bit.
 
     A chunk holds the iterates start_step.. (x, y, loss) and the updates that start at them (lr, grad_norm,
-    step_norm); a run's chunks end where it stopped, so the last update of a stopped run is not sent.
+    step_norm, and `internals` when the plan asks); a run's chunks end where it stopped, so the last update of a
+    stopped run is not sent.
     """
     finals: dict[int, Trajectory] = {}
     for group, indices in groups(plan).items():
@@ -229,7 +252,11 @@ def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
                     continue
                 event = {"event": "chunk", "run": index, "start_step": start}
                 for name, values in piece.items():
-                    event[name] = values[:iterates] if name in ITERATE_FIELDS else values[:max(0, updates)]
+                    if not name.startswith(kernels.INTERNAL_PREFIX):
+                        event[name] = values[:iterates] if name in ITERATE_FIELDS else values[:max(0, updates)]
+                if plan.internals:
+                    event["internals"] = nested_internals({name: values[:max(0, updates)]
+                                                           for name, values in piece.items()})
                 yield event
         for index in indices:
             merged = {name: np.concatenate([p[name] for p in collected[index]])[None] for name in collected[index][0]}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import gzip
-import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,11 +29,11 @@ from . import long_lived
 from .loop_lag import LoopLag
 from .middleware import BodyLimit, SecurityHeaders
 from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
+from .pages import FRONTEND, pages
 from .routes import router
 from .runtime import enable_compilation_cache, limit_malloc_arenas, use_every_core
 from .warm_up import WARM_UP, warm_up
 
-FRONTEND = Path(os.environ.get("OPTISCAPE_FRONTEND", Path(__file__).resolve().parents[2] / "frontend"))
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_CACHE = {"Cache-Control": "max-age=86400", "ETag": f'"plotly-{plotly.__version__}"', "Vary": "Accept-Encoding"}
 
@@ -78,6 +77,7 @@ def create_app(warm: bool = True) -> FastAPI:
                                         for e in errors]}, status_code=status)
 
     app.include_router(router)
+    app.include_router(pages)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js(request: Request):
@@ -95,10 +95,6 @@ def create_app(warm: bool = True) -> FastAPI:
     @app.get("/docs", include_in_schema=False)
     def swagger_ui():
         return FileResponse(FRONTEND / "docs" / "swagger.html", headers={"Cache-Control": "no-cache"})
-
-    @app.get("/", include_in_schema=False)
-    def index():
-        return FileResponse(FRONTEND / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=FRONTEND), name="static")
     app.mount("/vendor/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

@@ -18,11 +18,12 @@ from landscapes import LANDSCAPES, mesh
 
 from ..contract import compute
 from ..contract.answers import (ERRORS, STREAM_EVENT_SCHEMA, BasinAnswer, CatalogAnswer, MeshAnswer, PermalinkAnswer,
-                                RangeTestAnswer, RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer)
+                                RangeTestAnswer, RunsAnswer, SeedsAnswer, StreamEvent, SweepAnswer, TuneAnswer)
 from ..contract.catalog import catalog
 from ..contract.mesh import QueryError, UnknownLandscape, mesh_request
 from ..contract.permalink import TokenError, decode, encode
-from ..contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest
+from ..contract.report import FILENAME as REPORT_FILENAME
+from ..contract.requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest, TuneRequest
 from ..contract.scene import EXAMPLE_SCENE, Scene, scene_of
 from ..contract.typed_arrays import with_typed_arrays
 from ..vocabulary.limits import MAX_MESH_N, MAX_TOKEN_LENGTH, MIN_MESH_N
@@ -155,6 +156,8 @@ EXPLORATIONS = [
      "Basin map: where one run ends from every start of an n x n grid"),
     ("/sweeps", "post_sweeps", SweepRequest, SweepAnswer, compute.answer_sweep,
      "Sweep one or two numbers of a run (rate, schedule or optimizer parameter, start, clipping, noise)"),
+    ("/tune", "post_tune", TuneRequest, TuneAnswer, compute.answer_tune,
+     "Tune one run's base rate: a log sweep in one grid call, each rate scored, the best one named"),
     ("/range-test", "post_range_test", RangeTestRequest, RangeTestAnswer, compute.answer_range_test,
      "Smith's LR range test with suggested cyclical bounds"),
     ("/seeds", "post_seeds", SeedsRequest, SeedsAnswer, compute.answer_seeds,
@@ -186,3 +189,17 @@ async def post_export(body: body_of(Scene)) -> Response:
     script = await off_loop(compute.export_script, scene)
     return Response(script, media_type="text/x-python",
                     headers={"Content-Disposition": 'attachment; filename="optiscape_scene.py"'})
+
+
+@router.post("/report", response_class=NotJSON, responses={**ERRORS, 200: {
+             "description": "one self-contained HTML file (plotly.js inlined, no network): the three views, a step "
+                            "slider, the summary table, the scene and its permalink on this server",
+             "content": {"text/html": {"schema": {"type": "string"}}}}},
+             summary="A scene as one HTML file that opens offline")
+async def post_report(body: body_of(Scene), request: Request) -> Response:
+    scene = await validated(Scene, body)
+    page = await off_loop(compute.report, scene, str(request.base_url))
+    # 5 MB, mostly plotly.js: sent as it is (the gzip middleware would compress it on the event loop)
+    return Response(page, media_type="text/html; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{REPORT_FILENAME}"',
+                             "Content-Encoding": "identity"})

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 MAX_STEPS = 50_000
 MAX_RUNS = 64
 MAX_RUN_STEPS = 400_000  # runs x steps of one scene: bounds the work and the answer (about 50 MB of JSON)
+MAX_INTERNALS_RUN_STEPS = 100_000  # the same with `internals`: up to 12 more numbers per step (about 4x the JSON)
 MAX_SEQUENCE_PARTS = 8
 MAX_LABEL_LENGTH = 80
 MAX_ID_LENGTH = 64  # a landscape, optimizer, schedule or preset id as sent
@@ -51,6 +52,7 @@ COMPUTE_SLOTS = 2  # scenes computed at once (one per core); others wait
 MIN_BASIN_N, MAX_BASIN_N = 4, 256
 MAX_GRID_WORK = 256 * 256 * 1000  # basin or sweep cells x steps of one request (about 2 s on 2 cores)
 MIN_AXIS_VALUES, MAX_AXIS_VALUES = 2, 64
+MIN_TUNE_N, MAX_TUNE_N = 3, MAX_AXIS_VALUES  # rates of a tune: one sweep axis
 MIN_SEEDS, MAX_SEEDS = 2, 64
 MIN_RANGE_TEST_STEPS, MAX_RANGE_TEST_STEPS = 10, 20_000
 MIN_RANGE_TEST_LR, MAX_RANGE_TEST_LR = 1e-10, 10  # max/min up to 1e11: a finite ramp
@@ -71,6 +73,7 @@ SCENE = (
     Limit("max_steps", "steps per scene", MAX_STEPS),
     Limit("max_runs", "runs per scene", MAX_RUNS),
     Limit("max_run_steps", "runs x steps per scene", MAX_RUN_STEPS),
+    Limit("max_internals_run_steps", "runs x steps per scene with `internals`", MAX_INTERNALS_RUN_STEPS),
     Limit("max_sequence_parts", "parts of a `sequence` schedule", MAX_SEQUENCE_PARTS),
     Limit("max_label_length", "characters of a run's label", MAX_LABEL_LENGTH),
 )
@@ -78,6 +81,7 @@ EXPLORATION = (
     Limit("max_basin_n", "basin map grid `n` (n x n starts)", MAX_BASIN_N, low=MIN_BASIN_N),
     Limit("max_grid_cells_x_steps", "grid work (basin cells or sweep cells x steps)", MAX_GRID_WORK),
     Limit("max_sweep_axis_values", "values per sweep axis (two axes at most)", MAX_AXIS_VALUES, low=MIN_AXIS_VALUES),
+    Limit("max_tune_n", "rates tried by a tune (`n`)", MAX_TUNE_N, low=MIN_TUNE_N),
     Limit("max_seeds", "seeds per seed band", MAX_SEEDS, low=MIN_SEEDS, note="seeds x steps within runs x steps"),
     Limit("max_range_test_steps", "LR range test steps", MAX_RANGE_TEST_STEPS, low=MIN_RANGE_TEST_STEPS),
 )

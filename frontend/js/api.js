@@ -79,6 +79,8 @@ export function postRunsVia(worker) {
 
 export const postJson = async (path, body, signal) => (await post(path, body, signal)).json();
 export const exportScript = async (scene) => (await post("/api/export", scene)).text();
+// The one-file HTML report of a scene (POST /api/report), as a Blob to download.
+export const exportReport = async (scene) => (await post("/api/report", scene)).blob();
 
 // The normalised scene a token holds (every default filled), or a thrown {status, detail}.
 export async function normalisedScene(token, signal = undefined) {

@@ -13,18 +13,13 @@ import * as plots from "./plots.js";
 import { createSession } from "./session.js";
 import * as state from "./state.js";
 import { createTimeline } from "./timeline.js";
+import { viewModel } from "./view-model.js";
 
 const $ = (selector) => document.querySelector(selector);
 const SETTLE_MS = 250;  // the URL is rewritten once a drag has been still this long (or at its release)
 
 // Plotly (4.8 MB) loads and parses while the catalog and the first scene are fetched and computed.
-const plotlyReady = new Promise((resolve, reject) => {
-  const script = document.createElement("script");
-  script.src = "/vendor/plotly.min.js";
-  script.onload = resolve;
-  script.onerror = () => reject(new Error("plotly.min.js did not load"));
-  document.head.append(script);
-});
+const plotlyReady = plots.loadPlotly();
 // The worker that fetches and decodes the runs (fetcher.js) starts now, while the catalog is on its way.
 const fetcher = new Worker("/static/js/fetcher.js", { type: "module" });
 const views = { landscape: $("#view-landscape"), background: $("#view-background"), lr: $("#view-lr"), loss: $("#view-loss") };
@@ -52,16 +47,7 @@ function setStatus(status, text = "") {
   if ($("#status").textContent !== text) $("#status").textContent = text;
 }
 
-function model() {
-  const landscape = app.catalog.landscapes[app.scene.landscape.id];
-  // f*: the catalog's lowest minimum holds at the default parameters; otherwise the plot uses the lowest loss
-  const atDefaults = landscape.params.every((p) => (app.effective?.landscape.params[p.name] ?? p.default) === p.default);
-  const minima = landscape.critical_points.filter((p) => p.kind === "minimum").map((p) => p.value);
-  const target = atDefaults ? (minima.length ? Math.min(...minima) : landscape.infimum) : null;
-  return { mesh: app.mesh, landscape, scene: app.effective || app.scene, results: app.results, step: timeline.step,
-    mode: app.mode, logLoss: app.logLoss, lrScale: app.lrScale, bands: app.bands, steps: (app.effective || app.scene).steps,
-    target: Number.isFinite(target) ? target : null };
-}
+const model = () => viewModel(app, timeline.step);
 
 // ---- Drawing: one render at a time, always of the latest state; an update counts once it is painted ----
 
@@ -270,26 +256,35 @@ function bindPage() {
   });
   $("#log-loss").addEventListener("change", (e) => { app.logLoss = e.target.checked; requestDraw(); });
   $("#lr-scale").addEventListener("change", (e) => { app.lrScale = e.target.value; requestDraw(); });
-  $("#share").addEventListener("click", async () => {
-    const url = location.href;
-    $("#share-url").value = url;
-    $("#share-url").hidden = false;
-    $("#share-url").select();
-    try { await navigator.clipboard.writeText(url); $("#share").textContent = "link copied"; } catch { $("#share").textContent = "copy the link"; }
-    setTimeout(() => { $("#share").textContent = "share"; }, 2000);
+  // the share menu: the link to the scene shown, and an <iframe> that embeds its views in another page
+  $("#share-menu").addEventListener("toggle", async (e) => {
+    if (!e.target.open) return;
+    const search = await state.urlOf(app.scene, app.mode);
+    $("#share-url").value = new URL(search, location.href).href;
+    $("#embed-snippet").value = state.embedOf(location.origin, search).snippet;
   });
+  const copyFrom = (button, field, done, label = button.textContent) => async () => {
+    field.select();
+    try { await navigator.clipboard.writeText(field.value); button.textContent = done; } catch { button.textContent = "selected: copy it"; }
+    setTimeout(() => { button.textContent = label; }, 2000);
+  };
+  $("#share").addEventListener("click", copyFrom($("#share"), $("#share-url"), "link copied"));
+  $("#copy-embed").addEventListener("click", copyFrom($("#copy-embed"), $("#embed-snippet"), "<iframe> copied"));
   $("#export-png").addEventListener("click", async () => download("optiscape.png", await plots.toPng(views), "image/png"));
   $("#export-csv").addEventListener("click", () => download("optiscape-runs.csv", runsCsv(app.effective, app.results), "text/csv"));
   $("#export-json").addEventListener("click", () => download("optiscape-runs.json", runsJson(app.effective, app.results), "application/json"));
   $("#export-scene").addEventListener("click", () => download("optiscape-scene.json", sceneJson(app.effective), "application/json"));
-  $("#export-script").addEventListener("click", async () => {
+  // what the server makes of the scene: downloaded, or its refusal shown in the status line
+  const fromServer = (button, name, ask, type) => $(button).addEventListener("click", async () => {
     try {
-      download("optiscape_scene.py", await api.exportScript(app.effective), "text/x-python");
+      download(name, await ask(app.effective), type);
     } catch (error) {
       const detail = error?.detail;
       setStatus("invalid", Array.isArray(detail) ? detail.map((e) => e.msg).join("; ") : `Error: ${detail ?? error}`);
     }
   });
+  fromServer("#export-script", "optiscape_scene.py", api.exportScript, "text/x-python");
+  fromServer("#export-report", "optiscape_report.html", api.exportReport, "text/html");
   // small screens: the views first, the controls folded away until asked for (and unfolded on a wide one, which
   // has no handle to unfold them)
   bindPresentingKeys();

@@ -36,6 +36,17 @@ const PATH_TOLERANCE_PX = 0.5;
 const CONTOUR_LEVELS = 16;
 const ANIMATE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
 
+// Load plotly.js (4.8 MB) once, as a classic script: resolves when `Plotly` is defined.
+export function loadPlotly() {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "/vendor/plotly.min.js";
+    script.onload = resolve;
+    script.onerror = () => reject(new Error("plotly.min.js did not load"));
+    document.head.append(script);
+  });
+}
+
 // Display transform of f for the landscape's colour scale: log and sqrt compress large dynamic ranges.
 export function zTransform(landscape, zMin) {
   if (landscape.colour_scale === "log") return { f: (z) => Math.log10(z - zMin + 1), label: "log10(f − min + 1)" };
@@ -391,13 +402,13 @@ export async function render(views, model) {
   const boxes = [...resized];
   resized.clear();
   await Promise.all(boxes.map((gd) => Plotly.Plots.resize(gd)));
-  const done = await Promise.all([
-    draw(views.background, backgroundFigure(model, views.landscape), BACKGROUND_CONFIG[model.mode]),
-    draw(views.landscape, landscapeFigure(model, views.landscape)),
-    draw(views.lr, lrFigure(model, views.lr)),
-    draw(views.loss, lossFigure(model, views.loss)),
+  const done = await Promise.all([  // a view left out of `views` (an embed's choice) is not drawn
+    views.landscape && draw(views.background, backgroundFigure(model, views.landscape), BACKGROUND_CONFIG[model.mode]),
+    views.landscape && draw(views.landscape, landscapeFigure(model, views.landscape)),
+    views.lr && draw(views.lr, lrFigure(model, views.lr)),
+    views.loss && draw(views.loss, lossFigure(model, views.loss)),
   ]);
-  return { framed: done.includes("animated"), drawn: done.some((d) => d !== null) };
+  return { framed: done.includes("animated"), drawn: done.some((d) => d) };
 }
 
 // Hovering a step on any view reports it; clicking the contour view's map reports the point under the mouse; a
@@ -405,12 +416,14 @@ export async function render(views, model) {
 // the time of the event.
 const bound = new WeakSet();
 export function bindEvents(views, current, { onHoverStep, onPick, onMoved }) {
-  if (!views.landscape.on || bound.has(views.landscape)) return;
-  for (const gd of Object.values(views)) bound.add(gd);
-  for (const gd of [views.lr, views.loss]) {
+  const all = Object.values(views).filter(Boolean);
+  if (!all.every((gd) => gd.on) || bound.has(all[0])) return;
+  for (const gd of all) bound.add(gd);
+  for (const gd of [views.lr, views.loss].filter(Boolean)) {
     gd.on("plotly_hover", (event) => { if (event.points?.length) onHoverStep(Math.round(event.points[0].x)); });
   }
   const gd = views.landscape;
+  if (!gd) return;
   gd.on("plotly_hover", (event) => {
     const point = event.points?.find((p) => String(p.data.meta).startsWith("run-"));
     if (point) onHoverStep(point.customdata[0]);

@@ -120,3 +120,27 @@ export async function urlOf(scene, mode) {
   const view = Object.keys(VIEWS).find((name) => VIEWS[name] === mode);
   return `?s=${await tokenOf(scene)}&view=${view}`;
 }
+
+// ---- Embeds: /embed?s=TOKEN&view=contour|3d&views=landscape,lr,loss (the server refuses anything else) ----
+
+export const EMBED_VIEWS = ["landscape", "lr", "loss"];
+
+// The views an embed URL shows, in the order it names them (all three unless it says views=...).
+export function viewsFromUrl(search) {
+  const named = new URLSearchParams(search).get("views");
+  return named ? named.split(",").filter((name, i, all) => EMBED_VIEWS.includes(name) && all.indexOf(name) === i)
+    : [...EMBED_VIEWS];
+}
+
+// The embed of a page URL's query (?s=TOKEN&view=...): its address on `origin`, and an <iframe> that frames it.
+//
+//   embedOf("https://example.org", "?s=abc&view=3d").snippet
+//   // -> '<iframe src="https://example.org/embed?s=abc&amp;view=3d" width="960" height="540" ...></iframe>'
+export function embedOf(origin, search, { width = 960, height = 540 } = {}) {
+  const page = new URLSearchParams(search);
+  const query = new URLSearchParams({ s: page.get("s") ?? "", view: page.get("view") ?? "contour" });
+  const url = `${origin}/embed?${query}`;
+  const attribute = (text) => text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+  return { url, snippet: `<iframe src="${attribute(url)}" width="${width}" height="${height}" style="border:0" ` +
+    `title="Optiscape: optimizers on a 2D surface" loading="lazy" allowfullscreen></iframe>` };
+}

@@ -89,3 +89,22 @@ test("CSV export has one row per run and iterate", () => {
   const csv = runsCsv(scene, [{ x: [0, 1], y: [2, 3], loss: [4, 5], lr: [0.1], grad_norm: [1], step_norm: [0.5], status: "ok" }]);
   assert.equal(csv, 'run,label,step,x,y,loss,lr,grad_norm,step_norm,status\n0,"a, b",0,0,2,4,0.1,1,0.5,ok\n0,"a, b",1,1,3,5,,,,ok\n');
 });
+
+test("an embed shows the views its URL names, in that order, all three by default", () => {
+  assert.deepEqual(state.viewsFromUrl("?s=abc"), ["landscape", "lr", "loss"]);
+  assert.deepEqual(state.viewsFromUrl("?s=abc&views=loss,landscape"), ["loss", "landscape"]);
+  assert.deepEqual(state.viewsFromUrl("?views=lr"), ["lr"]);
+});
+
+test("the share menu's <iframe> frames /embed with the page's token and view, as valid HTML", async () => {
+  const scene = state.defaultScene(catalog);
+  const search = await state.urlOf(scene, "surface");
+  const { url, snippet } = state.embedOf("http://example.org:8000", search);
+  const token = new URLSearchParams(search).get("s");
+  assert.equal(url, `http://example.org:8000/embed?s=${token}&view=3d`);
+  const src = snippet.match(/^<iframe src="([^"]*)" width="960" height="540" [^<>]*><\/iframe>$/)[1];
+  assert.equal(src.replace(/&amp;/g, "&"), url);  // what a browser reads from the attribute
+  assert.ok(!/&(?!amp;)/.test(src));
+  assert.deepEqual(await decodeToken(new URL(url).searchParams.get("s"), catalog.limits), scene);
+  assert.equal(state.embedOf("http://h", "?s=abc").url, "http://h/embed?s=abc&view=contour");
+});
