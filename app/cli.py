@@ -19,6 +19,7 @@ import orjson
 from pydantic import ValidationError
 
 from .contract.permalink import DEFAULT_BASE_URL, TokenError, decode, token_of
+from .server.runtime import use_every_core
 
 EXIT_BAD_INPUT = 2
 
@@ -254,6 +255,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    use_every_core()
     try:
         return args.func(args)
     except BadInput as e:

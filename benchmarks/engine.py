@@ -6,15 +6,25 @@ Baselines, each computing the same trajectories (float64):
 - torch: torch.optim.Adam + a LambdaLR cosine on a (runs, 2) float64 tensor, if torch is installed;
 - optax-step: a Python loop over a jitted optax step (one dispatch per step, vectorised over runs).
 
-The engine is timed warm (after one call) as `run_scene` (schedule table + kernel + cutting + summaries) and as
-the kernel call alone. Recompilations during the timed engine calls are counted with jax.log_compiles.
+The engine is timed warm (after one call) as `run_scene` (validation, schedule table, kernels, cutting, summaries),
+as `plan_of` alone (validation and the learning-rate table: the contract layer), as `run_plan` (the engine: inputs,
+kernels, reading stops and records, cutting, summaries) and as the kernel calls alone (init, advance and ends, on
+the device, waited for); `host` = run_plan − kernels is the engine's work around its kernels. Ratios use
+`run_scene`. `host cpu` is the same difference in CPU time (`time.process_time`), the figure to trust on a loaded
+machine. The devices, the load average and recompilations during the timed engine calls (jax.log_compiles)
+are printed.
 
-Usage: .venv/bin/python benchmarks/engine.py [--repeat 20]
+`--long RUNSxSTEPS` (e.g. 64x50000, beyond a scene's runs x steps limit: the plan is built directly) times only
+`run_plan` and its kernels, without baselines.
+
+Usage: .venv/bin/python benchmarks/engine.py [--repeat 20] [--long 64x50000]
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import os
 import statistics
 import sys
 import time
@@ -32,7 +42,7 @@ from app.engine import kernels  # noqa: E402
 from app.contract.compute import run_scene  # noqa: E402
 from app.contract.plans import plan_of  # noqa: E402
 from app.contract.scene import scene_of  # noqa: E402
-from app.engine.trajectories import Plan, _chunk_inputs, group_arrays, groups  # noqa: E402
+from app.engine.trajectories import Plan, _chunk_inputs, group_arrays, groups, run_plan  # noqa: E402
 from app.vocabulary.compile_once import bucket  # noqa: E402
 
 STEPS, LR = 1000, 2e-3
@@ -113,13 +123,15 @@ def optax_loop(step, runs: int):
     return np.asarray(jnp.stack(out))
 
 
-def timed(fn, repeat: int) -> float:
+def timed(fn, repeat: int, clock=time.perf_counter) -> float:
+    """The median of `repeat` warm calls; `clock=time.process_time`: CPU time of every thread of the process,
+    robust when other processes share the cores."""
     fn()
     samples = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        samples.append(time.perf_counter() - t)
+        samples.append(clock() - t)
     return statistics.median(samples)
 
 
@@ -130,19 +142,47 @@ def kernel_only(plan: Plan):
     lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, 0, length)
     init = kernels.init_kernel(group[0], size)
     advance = kernels.advance_kernel(plan.landscape, group[0], length, size, False)
+    ends = kernels.ends_kernel(plan.landscape, length, size)
     use_plateau = np.asarray(group[1])
+    count, target, tolerance = np.int64(plan.steps + 1), np.float64(plan.target), np.float64(plan.tolerance)
 
     def call():
         carry = init(starts_, inputs.hyper)
-        jax.block_until_ready(advance(plan.landscape_values, carry, inputs, lr, noise, use_plateau))
+        _, records, _ = advance(plan.landscape_values, carry, inputs, lr, noise, use_plateau)
+        jax.block_until_ready((records, ends(records, count, target, tolerance)))
 
     return call
+
+
+def long_plan(runs: int, steps: int) -> Plan:
+    """Adam + cosine on Rosenbrock, `runs` runs of `steps` steps, built from a one-run plan (no scene limit)."""
+    one = plan_of(scene_of({"landscape": {"id": "rosenbrock"}, "steps": steps, "runs": [
+        {"optimizer": {"id": "adam"}, "schedule": {"id": "cosine", "params": {"lr": LR}}}]}))
+    return dataclasses.replace(one, runs=tuple(dataclasses.replace(one.runs[0], start=tuple(p)) for p in starts(runs)),
+                               learning_rates=np.repeat(one.learning_rates, runs, axis=0))
+
+
+def main_long(spec: str, repeat: int) -> None:
+    runs, steps = (int(v) for v in spec.lower().split("x"))
+    plan = long_plan(runs, steps)
+    first = time.perf_counter()
+    run_plan(plan)
+    first = time.perf_counter() - first
+    engine_only = timed(lambda: run_plan(plan), repeat)
+    kernel = timed(kernel_only(plan), repeat)
+    print(f"jax {jax.__version__}, devices {jax.devices()}, float64 {jax.config.jax_enable_x64}; Adam + cosine on "
+          f"Rosenbrock, {runs} runs x {steps} steps, median of {repeat}: first call {first:.2f} s, run_plan "
+          f"{engine_only * 1e3:.1f} ms, kernels {kernel * 1e3:.1f} ms, host {(engine_only - kernel) * 1e3:.1f} ms; "
+          f"load average {os.getloadavg()[0]:.2f}")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--long", help="RUNSxSTEPS: time run_plan and its kernels only, e.g. 64x50000")
     args = parser.parse_args()
+    if args.long:
+        return main_long(args.long, args.repeat)
     try:
         import torch  # noqa: F401
         have_torch = True
@@ -156,10 +196,12 @@ def main():
             if "Compiling" in record.getMessage():
                 compiles.append(record.getMessage())
 
-    print(f"jax {jax.__version__}, optax {optax.__version__}, {jax.devices()[0].platform}, float64, "
+    print(f"jax {jax.__version__}, optax {optax.__version__}, devices {jax.devices()}, float64, "
           f"Adam + cosine on Rosenbrock, {STEPS} steps; median of {args.repeat}")
-    header = f"{'runs':>5} {'engine ms':>10} {'kernel ms':>10} {'numpy ms':>9} {'torch ms':>9} {'optax-step ms':>14}" \
-             f" {'x numpy':>8} {'x torch':>8} {'x optax':>8} {'x best':>7}"
+    header = f"{'runs':>5} {'engine ms':>10} {'plan ms':>8} {'run_plan':>9} {'kernel ms':>10} {'host ms':>8} " \
+             f"{'host cpu':>8} " \
+             f"{'numpy ms':>9} {'torch ms':>9} {'optax-step ms':>14} {'x numpy':>8} {'x torch':>8} {'x optax':>8} " \
+             f"{'x best':>7} {'load':>5}"
     print(header)
     for runs in (1, 8, 64):
         s = scene(runs)
@@ -172,15 +214,22 @@ def main():
         logger.addHandler(handler)
         with jax.log_compiles():
             engine = timed(lambda: run_scene(s), args.repeat)
-            kernel = timed(kernel_only(plan_of(s)), args.repeat)
+            plan = plan_of(s)
+            planning = timed(lambda: plan_of(s), args.repeat)
+            engine_only = timed(lambda: run_plan(plan), args.repeat)
+            kernel = timed(kernel_only(plan), args.repeat)
+            host_cpu = timed(lambda: run_plan(plan), args.repeat, time.process_time) - \
+                timed(kernel_only(plan), args.repeat, time.process_time)
         logger.removeHandler(handler)
         numpy_time = timed(lambda: numpy_loop(runs), max(3, args.repeat // 4))
         torch_time = timed(lambda: torch_loop(runs), 3) if have_torch else float("nan")
         optax_time = timed(lambda: optax_loop(step, runs), 3)
         best = min(t for t in (numpy_time, torch_time, optax_time) if t == t)
-        print(f"{runs:>5} {engine * 1e3:>10.3f} {kernel * 1e3:>10.3f} {numpy_time * 1e3:>9.1f} "
-              f"{torch_time * 1e3:>9.1f} {optax_time * 1e3:>14.1f} {numpy_time / engine:>8.1f} "
-              f"{torch_time / engine:>8.1f} {optax_time / engine:>8.1f} {best / engine:>7.1f}")
+        print(f"{runs:>5} {engine * 1e3:>10.3f} {planning * 1e3:>8.3f} {engine_only * 1e3:>9.3f} {kernel * 1e3:>10.3f} "
+              f"{(engine_only - kernel) * 1e3:>8.3f} {host_cpu * 1e3:>8.3f} {numpy_time * 1e3:>9.1f} "
+              f"{torch_time * 1e3:>9.1f} "
+              f"{optax_time * 1e3:>14.1f} {numpy_time / engine:>8.1f} {torch_time / engine:>8.1f} "
+              f"{optax_time / engine:>8.1f} {best / engine:>7.1f} {os.getloadavg()[0]:>5.2f}")
     print(f"recompilations during the timed engine calls: {len(compiles)}")
 
 

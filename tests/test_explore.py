@@ -112,17 +112,19 @@ def test_explore_endpoints_and_their_422s(client):
         assert loc in [e["loc"] for e in answer.json()["detail"]], (path, answer.json())
 
 
-def test_grid_kernels_shard_across_devices_with_identical_results(tmp_path):
-    """Two CPU devices (XLA_FLAGS) must give the same basin map, bit for bit, as one."""
+def test_grid_blocks_run_on_every_device_with_identical_results():
+    """One CPU device per core (`use_every_core`, here 1 and 2 by OPTISCAPE_CPU_DEVICES): a basin map of two blocks
+    (72² cells) on two devices is the same, bit for bit, as on one."""
     script = (
-        "import json, sys, jax; from app.contract.scene import normalise; from app.contract import compute as explore;"
-        "s = normalise(json.loads(sys.argv[1])); g = explore.basin_map(s, 0, 16);"
-        "print(json.dumps({'devices': jax.device_count(), 'basin': g['basin'].tolist(),"
+        "import json, sys; from app.server.runtime import use_every_core; devices = use_every_core();"
+        "from app.contract.scene import normalise; from app.contract import compute as explore;"
+        "s = normalise(json.loads(sys.argv[1])); g = explore.basin_map(s, 0, 72);"
+        "print(json.dumps({'devices': devices, 'basin': g['basin'].tolist(),"
         " 'loss': [repr(v) for v in g['final_loss'].ravel()]}))")
     outputs = []
-    for flags in ("", "--xla_force_host_platform_device_count=2"):
+    for devices in ("1", "2"):
         done = subprocess.run([sys.executable, "-c", script, json.dumps(PEAKS)], cwd=ROOT, capture_output=True,
-                              text=True, timeout=300, env={**os.environ, "XLA_FLAGS": flags})
+                              text=True, timeout=300, env={**os.environ, "OPTISCAPE_CPU_DEVICES": devices})
         assert done.returncode == 0, done.stderr[-2000:]
         outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     assert [o["devices"] for o in outputs] == [1, 2]

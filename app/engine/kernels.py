@@ -11,9 +11,10 @@ vmap assert, so one cache entry is one compiled program and the cache's size bou
 Per step k the records hold x_k, y_k, loss_k = f(θ_k), ‖∇f‖ (before noise and clipping), the rate used and
 ‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights); a kernel built with `internals` also records the gradient
 (x, y), the update and each field of the optimizer's state after it (`INTERNAL_PREFIX` + "gradient", "update",
-"state.<field>", each (2,) per step). After the loop the chunk also returns its `tail`: the iterate
-that starts the next chunk and its loss. The loop does nothing else: where a run stops is read off the records
-afterwards (`app.engine.stop.first_stops`). XLA:CPU pays per operation in a loop body, so every check kept out of
+"state.<field>", each (2,) per step). After the loop the chunk also returns its `tail`: the iterate that starts
+the next chunk and its loss. The loop does nothing else: where a run stops, its best loss and its first step
+within tolerance are read off the records afterwards, on the device (`ends_kernel`, `app.engine.stop.run_ends`),
+so only (runs,) arrays wait for the host. XLA:CPU pays per operation in a loop body, so every check kept out of
 the loop is time saved for every run and step. Plateau's state machine costs about 40% more per step; the kernel
 holds the loop twice, with and without it, and a group's `use_plateau` flag picks one at run time (one
 `lax.cond` per chunk, not per step), so choosing the plateau schedule compiles nothing either.
@@ -32,6 +33,7 @@ from landscapes import Landscape
 from ..optimizers import transformation
 from ..optimizers.plateau import PlateauOptions
 from ..vocabulary.compile_once import bucket, kernel_cache
+from .stop import run_ends
 from .step import State, StepOptions, gradient_noise, norm2, start_state, trajectory_step
 
 UNROLL = 4  # steps per loop iteration: measured fastest on this 2-core CPU (1: 2.4 ms, 4: 0.9 ms per 1024 steps)
@@ -111,6 +113,14 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
         return jax.lax.cond(use_plateau, branch(True), branch(False))
 
     return jax.jit(chunk)
+
+
+@kernel_cache(maxsize=KERNEL_CACHE)
+def ends_kernel(landscape: Landscape, length: int, runs: int):
+    """Jitted: (records of a whole run, count of valid columns, f* (NaN: unknown), tolerance) -> `run_ends`:
+    (stop, code, best loss, reached), each (runs,)."""
+    return jax.jit(lambda records, count, target, tolerance: run_ends(landscape, records, count, target, tolerance,
+                                                                       xp=jnp))
 
 
 @kernel_cache(maxsize=32)

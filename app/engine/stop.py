@@ -1,5 +1,5 @@
-"""The stop rule: where a run stops, applied to the records after the run loop (numpy) and inside the grid loop
-(jnp), and the start check of the box it uses.
+"""The stop rule: where a run stops, applied to the records after the run loop (jnp, in a kernel of its own, or
+numpy for a stream's chunks) and inside the grid loop (jnp), and the start check of the box it uses.
 
 An iterate θ_k with k ≥ 1 stops its run when a value is not finite (x, y, f(θ_k), or lookahead's fast weights):
 "diverged"; or when it lies outside twice the plot domain or below the landscape's floor: "escaped". θ_0 is the
@@ -14,6 +14,10 @@ Example:
     [0, 2, 1, 2]
     >>> first_stops(saddle, {"x": np.array([[9.0, 1.0, 8.0]]), "y": np.zeros((1, 3)), "loss": np.zeros((1, 3))})
     [(2, 'escaped')]
+    >>> ends = run_ends(saddle, {"x": np.array([[1.0, 2.0, 8.0]]), "y": np.zeros((1, 3)),
+    ...                          "loss": np.array([[1.0, 4.0, 64.0]])}, 3, 0.0, 1.5)
+    >>> [v.tolist() for v in ends]  # stopped at 2 (escaped), best loss 1 over θ_0, θ_1, within 1.5 of 0 at k = 0
+    [[2], [2], [1.0], [0]]
 """
 from __future__ import annotations
 
@@ -55,3 +59,28 @@ def first_stops(landscape: Landscape, records: Mapping[str, np.ndarray],
     first = np.argmax(stopped, axis=1)
     return [(first_step + int(column), STATUS[codes[row, column]]) if stopped[row, column] else (None, "ok")
             for row, column in enumerate(first)]
+
+
+def run_ends(landscape: Landscape, records: Mapping[str, Any], count, target, tolerance, xp: Any = np):
+    """How each run (row) of whole-run records ended: column k is step k, columns from `count` on are padding.
+
+        stop     = first k in 1 .. count−1 whose iterate stops the run (−1: none, code OK)
+        iterates = stop, or count when it did not stop
+        best     = min f(θ_k) over k < iterates
+        reached  = first k < iterates with f(θ_k) − f* ≤ tolerance (−1: never; f* = NaN: unknown, never)
+
+    Returns (stop, code, best, reached), each of shape (runs,); jnp inside a kernel (`xp=jnp`), so only these
+    come back to the host, or numpy."""
+    fast = (records["fast_x"], records["fast_y"]) if "fast_x" in records else None
+    loss = records["loss"]
+    codes = stop_codes(landscape, records["x"], records["y"], loss, fast, xp)
+    column = xp.arange(loss.shape[1])[None, :]
+    stopping = (codes != OK) & (column >= 1) & (column < count)
+    stopped = xp.any(stopping, axis=1)
+    first = xp.argmax(stopping, axis=1)
+    stop = xp.where(stopped, first, -1)
+    code = xp.where(stopped, xp.take_along_axis(codes, first[:, None], axis=1)[:, 0], OK)
+    within = column < xp.where(stopped, first, count)[:, None]
+    best = xp.min(xp.where(within, loss, xp.inf), axis=1)
+    hit = within & (loss - target <= tolerance)
+    return stop, code, best, xp.where(xp.any(hit, axis=1), xp.argmax(hit, axis=1), -1)

@@ -9,7 +9,9 @@ Example:
     >>> import numpy as np
     >>> from landscapes import LANDSCAPES, minima
     >>> booth = LANDSCAPES["booth"]
-    >>> s = summarise(minima(booth), 0.0, np.array([0.0, 1.0]), np.array([0.0, 3.0]), np.array([74.0, 0.0]), 1e-3)
+    >>> points = minima(booth)
+    >>> nearest, = nearest_minima(points, np.array([1.0]), np.array([3.0]))
+    >>> s = summary_of(points, 0.0, best_loss=0.0, reached=1, tolerance=1e-3, nearest=nearest)
     >>> s["final_loss"], s["steps_to_tolerance"], s["distance_to_nearest_minimum"]
     (0.0, 1, 0.0)
 """
@@ -22,24 +24,25 @@ import numpy as np
 from landscapes import CriticalPoint
 
 
-def summarise(points: Sequence[CriticalPoint], target: float | None, x: np.ndarray, y: np.ndarray,
-              loss: np.ndarray, tolerance: float) -> dict:
-    """`points`: the landscape's minima at the scene's parameters; `target`: f* (`Plan.target`), None: unknown."""
-    final = (float(x[-1]), float(y[-1]))
-    nearest, distance = None, None
-    if points:
-        distances = [float(np.hypot(p.x - final[0], p.y - final[1])) for p in points]
-        best = int(np.argmin(distances))
-        nearest, distance = points[best].as_dict(), distances[best]
-    reached = None
-    if target is not None:
-        hits = np.flatnonzero(loss - target <= tolerance)
-        reached = int(hits[0]) if hits.size else None
+def nearest_minima(points: Sequence[CriticalPoint], x: np.ndarray, y: np.ndarray) -> list[tuple[int, float] | None]:
+    """For each final point (x[i], y[i]): (index in `points`, distance) of the nearest minimum; None without any."""
+    if not points:
+        return [None] * len(x)
+    px, py = np.asarray([p.x for p in points]), np.asarray([p.y for p in points])
+    distances = np.hypot(px[None, :] - np.asarray(x)[:, None], py[None, :] - np.asarray(y)[:, None])
+    nearest = np.argmin(distances, axis=1)
+    return list(zip(nearest.tolist(), distances[np.arange(len(nearest)), nearest].tolist()))
+
+
+def summary_of(points: Sequence[CriticalPoint], final_loss: float, best_loss: float, reached: int | None,
+               tolerance: float, nearest: tuple[int, float] | None) -> dict:
+    """`points`: the landscape's minima at the scene's parameters; the final loss, the best loss and the first step
+    within tolerance (None: never), as `app.engine.stop.run_ends` gives them; `nearest`: `nearest_minima`'s."""
     return {
-        "final_loss": float(loss[-1]),
-        "best_loss": float(np.min(loss)),
-        "distance_to_nearest_minimum": distance,
-        "nearest_minimum": nearest,
+        "final_loss": float(final_loss),
+        "best_loss": float(best_loss),
+        "distance_to_nearest_minimum": None if nearest is None else nearest[1],
+        "nearest_minimum": None if nearest is None else points[nearest[0]].as_dict(),
         "steps_to_tolerance": reached,
         "tolerance": tolerance,
     }

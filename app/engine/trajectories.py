@@ -8,7 +8,8 @@ pydantic or parsing. Steps:
    rate each update used.
 2. Runs are grouped by compiled kernel (optimizer ids, plateau or not); each group is one `init` and one or more
    `advance` calls over arrays padded to a step bucket and a run bucket.
-3. Records are cut where each run stopped (`app.engine.stop`) and summarised.
+3. Where each run stopped, its best loss and first step within tolerance are computed on the device
+   (`kernels.ends_kernel`); the records are cut there and summarised.
 4. A plan with `internals` takes the kernels built with them, and each run (each stream chunk) also carries
    `internals`: {"gradient": (N, 2), "update": (N, 2), "state": {field: (N, 2)}}, one row per update, cut as `lr`.
 
@@ -37,8 +38,8 @@ from ..optimizers.plateau import PlateauOptions
 from ..vocabulary.compile_once import bucket
 from . import kernels
 from .plan import Plan, RunPlan
-from .stop import first_stops
-from .summary import summarise
+from .stop import STATUS, first_stops, run_ends
+from .summary import nearest_minima, summary_of
 
 RECORD_FIELDS = ("x", "y", "loss", "lr", "grad_norm", "step_norm")
 CHUNK_STEPS = 2048  # steps per streamed chunk
@@ -140,7 +141,7 @@ def _chunk_inputs(plan: Plan, indices: list[int], size: int, seeds, stds, start:
 
 
 def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int | None):
-    """Yield (start, records, tail) per chunk of one group: numpy arrays (runs, length) and (runs,)."""
+    """Yield (start, records, tail) per chunk of one group: device arrays (runs, length) and (runs,)."""
     key, with_plateau = group
     size, starts, inputs, seeds, stds = group_arrays(plan, indices)
     total = plan.steps + 1  # records 0..N: the last one only reports θ_N
@@ -151,8 +152,11 @@ def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int
     for start in range(0, total, length):
         lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, start, length)
         carry, records, tail = advance(plan.landscape_values, carry, inputs, lr, noise, use_plateau)
-        records = {name: np.asarray(value) for name, value in records.items()}
-        yield start, records, {name: np.asarray(value) for name, value in tail.items()}
+        yield start, records, tail
+
+
+def _host(arrays: dict) -> dict:
+    return {name: np.asarray(value) for name, value in arrays.items()}
 
 
 def _row(arrays: dict, row: int) -> dict:
@@ -162,28 +166,38 @@ def _row(arrays: dict, row: int) -> dict:
 def run_plan(plan: Plan) -> list[Trajectory]:
     """Every run of a plan, in scene order."""
     results: list[Trajectory | None] = [None] * len(plan.runs)
+    target = np.float64(np.nan if plan.target is None else plan.target)
     for group, indices in groups(plan).items():
         (_, records, _), = _group_chunks(plan, group, indices, None)
-        records = {name: values[:len(indices), :plan.steps + 1] for name, values in records.items()}
-        for row, (index, stop) in enumerate(zip(indices, first_stops(plan.landscape, records))):
-            results[index] = _result(plan, _row(records, row), stop)
+        size, length = records["x"].shape
+        ends = kernels.ends_kernel(plan.landscape, length, size)(records, np.int64(plan.steps + 1), target,
+                                                                 np.float64(plan.tolerance))
+        records, ends = _host(records), [np.asarray(v)[:len(indices)] for v in ends]
+        for row, (index, result) in enumerate(zip(indices, _results(plan, records, *ends))):
+            results[index] = result
     return results
 
 
-def _result(plan: Plan, records: dict, stop: tuple[int | None, str]) -> Trajectory:
-    """Cut the records of one run (steps 0..N) where it stopped, and summarise."""
-    stopped_at, status = stop
-    iterates = plan.steps + 1 if stopped_at is None else stopped_at
-    fields = {name: records[name][:iterates] for name in ("x", "y", "loss")}
-    fields.update({name: records[name][:iterates - 1] for name in ("lr", "grad_norm", "step_norm")})
-    result = Trajectory(**fields, status=status, stopped_at=stopped_at)
-    if "fast_x" in records:
-        result.fast_x, result.fast_y = records["fast_x"][:iterates], records["fast_y"][:iterates]
-    if plan.internals:
-        result.internals = nested_internals({name: values[:iterates - 1] for name, values in records.items()
-                                             if name.startswith(kernels.INTERNAL_PREFIX)})
-    result.summary = summarise(plan.minima, plan.target, result.x, result.y, result.loss, plan.tolerance)
-    return result
+def _results(plan: Plan, records: dict, stop, code, best, reached) -> list[Trajectory]:
+    """Cut each run's records (rows; column k is step k) where it stopped, and summarise; the other arguments are
+    `run_ends`'s, one value per run."""
+    iterates = np.where(stop < 0, plan.steps + 1, stop)
+    rows = np.arange(len(stop))
+    nearest = nearest_minima(plan.minima, records["x"][rows, iterates - 1], records["y"][rows, iterates - 1])
+    out = []
+    for row, n in enumerate(iterates.tolist()):
+        fields = {name: records[name][row, :n] for name in ("x", "y", "loss")}
+        fields.update({name: records[name][row, :n - 1] for name in ("lr", "grad_norm", "step_norm")})
+        result = Trajectory(**fields, status=STATUS[code[row]], stopped_at=None if stop[row] < 0 else int(stop[row]))
+        if "fast_x" in records:
+            result.fast_x, result.fast_y = records["fast_x"][row, :n], records["fast_y"][row, :n]
+        if plan.internals:
+            result.internals = nested_internals({name: values[row, :n - 1] for name, values in records.items()
+                                                 if name.startswith(kernels.INTERNAL_PREFIX)})
+        result.summary = summary_of(plan.minima, result.loss[-1], best[row],
+                                    None if reached[row] < 0 else int(reached[row]), plan.tolerance, nearest[row])
+        out.append(result)
+    return out
 
 
 def nested_internals(records: dict) -> dict:
@@ -216,6 +230,7 @@ def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
         collected = {i: [] for i in indices}
         ended = set()
         for start, records, tail in _group_chunks(plan, group, indices, chunk_steps):
+            records, tail = _host(records), _host(tail)
             length = records["x"].shape[1]
             count = min(length, plan.steps + 1 - start)  # iterates of this chunk within 0..N
             # a stop inside this chunk, or at the first iterate of the next one (the tail)
@@ -231,7 +246,7 @@ def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
                 iterates = count if stop is None else min(count, stop - start)
                 updates = min(iterates, plan.steps - start) if stop is None or stop > start + count \
                     else iterates - 1
-                if stop is not None and stop <= start + count:
+                if stop is not None and stop < start + count:  # a stop at the tail: the next chunk holds it
                     ended.add(index)
                 if iterates <= 0:
                     continue
@@ -245,6 +260,9 @@ def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
                 yield event
         for index in indices:
             merged = {name: np.concatenate([p[name] for p in collected[index]])[None] for name in collected[index][0]}
-            finals[index] = _result(plan, _row(merged, 0), first_stops(plan.landscape, merged)[0])
+            target = np.nan if plan.target is None else plan.target
+            with np.errstate(invalid="ignore"):
+                ends = run_ends(plan.landscape, merged, plan.steps + 1, target, plan.tolerance)
+            finals[index], = _results(plan, merged, *ends)
     yield {"event": "done", "runs": [{"status": finals[i].status, "stopped_at": finals[i].stopped_at,
                                       "summary": finals[i].summary} for i in range(len(plan.runs))]}

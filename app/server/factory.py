@@ -1,10 +1,10 @@
 """The app factory: API routes, the frontend, plotly.min.js from the installed plotly package, the API docs
 (/docs) with Swagger UI from the installed fastapi-offline package, JIT warm-up.
 
-`create_app()` turns on JAX's persistent compilation cache and limits malloc's arenas (`runtime`), then starts
-answering at once while a background thread compiles the common kernels (`warm_up`). Malformed JSON is a 400, a
-body over MAX_BODY_BYTES a 413, a URL over MAX_URL_BYTES a 414, a head over MAX_HEAD_BYTES a 431 (`middleware`,
-and `protocol` where the HTTP layer refuses it), a bad field a 422.
+`create_app()` gives JAX one CPU device per core, turns on JAX's persistent compilation cache and limits malloc's
+arenas (`runtime`), then starts answering at once while a background thread compiles the common kernels
+(`warm_up`). Malformed JSON is a 400, a body over MAX_BODY_BYTES a 413, a URL over MAX_URL_BYTES a 414, a head
+over MAX_HEAD_BYTES a 431 (`middleware`, and `protocol` where the HTTP layer refuses it), a bad field a 422.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from .middleware import BodyLimit, HeadLimit, SecurityHeaders
 from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
 from .pages import FRONTEND, pages
 from .routes import router
-from .runtime import enable_compilation_cache, limit_malloc_arenas
+from .runtime import enable_compilation_cache, limit_malloc_arenas, use_every_core
 from .warm_up import SCOPES, WARM_UP, warm_up
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -62,6 +62,7 @@ def served_app() -> FastAPI:
 
 
 def create_app(warm: bool = True, warm_scope: str = "full") -> FastAPI:
+    use_every_core()
     enable_compilation_cache()
     limit_malloc_arenas()
     long_lived.watch_traces()

@@ -1,4 +1,5 @@
-"""Process settings the server makes once at start: JAX's persistent compilation cache and glibc's malloc arenas.
+"""Process settings the server makes once at start: one JAX CPU device per core, JAX's persistent compilation
+cache and glibc's malloc arenas.
 
 `OPTISCAPE_JAX_CACHE` chooses where the compilation cache lives (default ~/.cache/optiscape/jax; "off" disables
 it); it keeps compiled kernels across restarts, so a restarted server answers its first scene without compiling.
@@ -15,6 +16,23 @@ import ctypes
 import os
 
 import jax
+
+
+def cpu_devices() -> int:
+    """The number of JAX CPU devices wanted: `OPTISCAPE_CPU_DEVICES`, else the cores this process may use."""
+    setting = os.environ.get("OPTISCAPE_CPU_DEVICES")
+    return int(setting) if setting else len(os.sched_getaffinity(0))
+
+
+def use_every_core() -> int:
+    """One JAX CPU device per core (`cpu_devices`), so the blocks of a grid (`app.engine.grid`) run on every core
+    at once; a single trajectory kernel still runs on one. Only possible before JAX computes anything: after that
+    it changes nothing. Returns the number of devices JAX has."""
+    try:
+        jax.config.update("jax_num_cpu_devices", cpu_devices())
+    except RuntimeError:  # JAX's backend has started already
+        pass
+    return jax.device_count()
 
 
 def compilation_cache_dir() -> str | None:
