@@ -155,6 +155,18 @@ def test_defaults_written_in_T_use_the_scene_steps():
     assert params[2]["T0"] == 160
 
 
+@pytest.mark.parametrize("steps, milestones", [(1, []), (2, [1]), (3, [2]), (4, [2, 3]), (5, [2, 4]), (8, [4, 6])])
+def test_multistep_default_milestones_fit_short_runs(steps, milestones):
+    """[T/2, 3T/4] rounded to whole steps inside (0, T), without repeats: a short run with multistep's defaults is
+    accepted (T = 2 and 3 gave [1, 1] and [2, 2], refused as not increasing), and its rates are optax's."""
+    scene = make_scene(steps=steps, runs=[run(schedule="multistep")])
+    params = scene["runs"][0]["schedule"]["params"]
+    assert params["milestones"] == milestones
+    expected = optax.piecewise_constant_schedule(params["lr"], {t: params["gamma"] for t in milestones})
+    table = learning_rate_tables([("multistep", params)], steps)[0]
+    np.testing.assert_allclose(table, [expected(k) for k in range(steps)], rtol=1e-15)
+
+
 def test_sequence_parts_count_their_own_steps_and_T():
     scene = make_scene("quadratic", steps=300, runs=[run(schedule="sequence", parts=[
         {"schedule": {"id": "linear_warmup", "params": {"lr": 0.1}}, "steps": 100},

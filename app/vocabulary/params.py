@@ -265,7 +265,7 @@ def resolve_params(params: tuple[Param, ...], given: Mapping[str, Any], steps: i
                 if param.kind == "int":
                     value = _clamp_int(param, value, steps)
                 elif param.kind == "int_list":
-                    value = [_clamp_int(param, v, steps) for v in value]
+                    value = _distinct_ints(param, value, steps)
             elif isinstance(value, (list, dict)):
                 value = copy.deepcopy(value)  # a default is never shared with (or changed by) a scene
         values[param.name] = value
@@ -283,6 +283,18 @@ def _clamp_int(param: Param, value: float, steps: int | None) -> int:
     if hi is not None:
         value = min(value, int(math.ceil(hi)) - 1 if param.max_exclusive else int(math.floor(hi)))
     return value
+
+
+def _distinct_ints(param: Param, values: list[float], steps: int | None) -> list[int]:
+    """A derived integer-list default: each value rounded and kept in range, repeats dropped, and values no
+    integer in the range can hold dropped. Multistep's [T/2, 3T/4] is [1] at T = 2 (1 and 1.5 both round into
+    (0, 2) as 1), [2] at T = 3, and no milestone at all at T = 1, where (0, 1) holds no integer."""
+    kept: list[int] = []
+    for value in values:
+        value = _clamp_int(param, value, steps)
+        if value not in kept and check_value(param, [value], steps)[1] is None:
+            kept.append(value)
+    return kept
 
 
 def T_fraction(fraction: float, text: str) -> Derived:
