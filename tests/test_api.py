@@ -23,7 +23,7 @@ CANYON = json.loads((ROOT / "examples" / "canyon.json").read_text())
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app(warm=False)) as c:
+    with TestClient(create_app(warm_up_scope="off")) as c:
         yield c
 
 

@@ -22,7 +22,7 @@ def test_every_limit_of_the_catalog_is_in_the_api_doc_with_its_value():
 
 def test_every_endpoint_is_in_the_api_doc():
     text = API.read_text(encoding="utf-8")
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm_up_scope="off")) as client:
         spec = client.get("/openapi.json").json()
     operations = [(method.upper(), re.sub(r"\{\w+\}", "{id}" if "landscape" in path else "{token}", path))
                   for path, item in spec["paths"].items() for method in item]

@@ -97,7 +97,7 @@ def test_report_writes_one_file_that_is_the_servers_report(tmp_path):
     done = optiscape("report", "examples/canyon.json", "-o", str(out), "--base-url", "http://testserver")
     assert done.returncode == 0, done.stderr
     page = out.read_text(encoding="utf-8")
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm_up_scope="off")) as client:
         answer = client.post("/api/report", json=json.loads((ROOT / "examples" / "canyon.json").read_text()))
     assert answer.status_code == 200 and answer.text == page
     assert answer.headers["content-type"] == "text/html; charset=utf-8"

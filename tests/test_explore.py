@@ -81,7 +81,7 @@ def test_seed_bands_summarise_the_seeds():
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app(warm=False)) as c:
+    with TestClient(create_app(warm_up_scope="off")) as c:
         yield c
 
 

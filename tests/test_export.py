@@ -97,7 +97,7 @@ def test_both_plateau_conventions_are_reproduced(tmp_path):
 
 
 def test_export_endpoint_and_cli(tmp_path):
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm_up_scope="off")) as client:
         answer = client.post("/api/export", json=SCENES["canyon"])
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/x-python")
         assert "optax.sgd(lr)" in answer.text

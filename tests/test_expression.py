@@ -97,7 +97,7 @@ def test_scene_errors_point_at_the_expression():
 
 
 def test_typed_functions_over_the_api_never_a_500():
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm_up_scope="off")) as client:
         for f in ["x.__class__", "(" * 499, "x^99999", "sin(" * 45 + "x" + ")" * 45, "import os", "'; DROP"]:
             answer = client.post("/api/runs", json={"landscape": {"id": "expression", "params": {"f": f}},
                                                     "runs": [{}]})

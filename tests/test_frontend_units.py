@@ -58,7 +58,7 @@ def internals_of_every_optimizer() -> dict:
              {"optimizer": {"id": "sgd"}, "clip_norm": 1.0, "schedule": {"id": "constant", "params": {"lr": 1e-4}}}]
     scene = {"landscape": {"id": "rosenbrock"}, "steps": 60, "internals": True,
              "runs": [{**run, "start": [-1.5, 2.0]} for run in runs]}
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm_up_scope="off")) as client:
         answer = client.post("/api/runs", json=scene)
     assert answer.status_code == 200, answer.text
     return answer.json()

@@ -116,7 +116,7 @@ def test_internals_equal_optax_own_update_loop(case):
 def test_without_internals_nothing_is_added():
     result = run_scene(scene_of("adam", internals=False))[0]
     assert result.internals is None and "internals" not in result.as_dict()
-    client = TestClient(create_app(warm=False))
+    client = TestClient(create_app(warm_up_scope="off"))
     answer = client.post("/api/runs", json={k: v for k, v in scene_of("adam").items() if k != "internals"}).json()
     assert "internals" not in answer["scene"] and "internals" not in answer["runs"][0]
 
@@ -145,7 +145,7 @@ def _decoded(typed: dict) -> np.ndarray:
 
 
 def test_typed_arrays_and_streams_carry_internals():
-    client = TestClient(create_app(warm=False))
+    client = TestClient(create_app(warm_up_scope="off"))
     scene = scene_of("lookahead_amsgrad")
     plain = client.post("/api/runs", json=scene).json()["runs"][0]["internals"]
     typed = client.post("/api/runs?arrays=bdata", json=scene).json()["runs"][0]["internals"]
@@ -157,7 +157,7 @@ def test_typed_arrays_and_streams_carry_internals():
 
 
 def test_internals_over_their_limit_is_a_422_naming_the_field():
-    client = TestClient(create_app(warm=False))
+    client = TestClient(create_app(warm_up_scope="off"))
     steps = MAX_INTERNALS_RUN_STEPS // 4 + 1
     scene = {"landscape": {"id": "booth"}, "steps": steps, "internals": True, "runs": [{}] * 4}
     response = client.post("/api/runs", json=scene)

@@ -69,7 +69,7 @@ def test_the_catalog_and_the_schemas_read_the_limits():
     options = entry["run_options"]
     assert options["clip_norm"]["max"] == limits.MAX_CLIP_NORM
     assert options["noise"]["std"]["max"] == limits.MAX_NOISE_STD and options["noise"]["seed"]["max"] == limits.MAX_SEED
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm_up_scope="off")) as client:
         document = client.get("/openapi.json").json()
     scene = document["components"]["schemas"]["Scene"]["properties"]
     assert scene["steps"]["maximum"] == limits.MAX_STEPS and scene["runs"]["maxItems"] == limits.MAX_RUNS

@@ -121,7 +121,7 @@ def test_a_valid_scene_normalises_once_and_round_trips_exactly_through_a_permali
     assert normalise(back) == scene
 
 
-client = TestClient(create_app(warm=False), raise_server_exceptions=False)
+client = TestClient(create_app(warm_up_scope="off"), raise_server_exceptions=False)
 
 
 @PROPERTY

@@ -29,7 +29,7 @@ ARRAYS = ("x", "y", "loss", "lr", "grad_norm", "step_norm")
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app(warm=False)) as c:
+    with TestClient(create_app(warm_up_scope="off")) as c:
         yield c
 
 

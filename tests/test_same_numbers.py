@@ -138,7 +138,7 @@ def cases() -> list[dict]:
 
 
 def record() -> None:
-    with TestClient(create_app(warm=False)) as client:
+    with TestClient(create_app(warm_up_scope="off")) as client:
         recorded = [{**case, "digests": answer_digests(client, case["path"], case["body"])} for case in cases()]
     RECORDING.parent.mkdir(exist_ok=True)
     about = orjson.dumps(__doc__.split("\n\n")[1].replace("\n", " ").strip())
@@ -151,7 +151,7 @@ RECORDED = orjson.loads(RECORDING.read_bytes())["cases"] if RECORDING.exists() e
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app(warm=False)) as c:
+    with TestClient(create_app(warm_up_scope="off")) as c:
         yield c
 
 

@@ -22,7 +22,7 @@ from app.contract.permalink import encode
 # over its maxLength can earn first (a URL over max_url_bytes is a 414 before the query is read).
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict({"checks": {"negative_data_rejection": {
     "expected-statuses": ["400", "404", "405", "413", "414", "422"]}}})
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(warm=False), config=CONFIG)
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(warm_up_scope="off"), config=CONFIG)
 
 
 @schema.parametrize()
@@ -144,7 +144,7 @@ def test_a_stream_event_that_breaks_its_schema_is_caught():
 
 
 def test_every_json_answer_has_a_schema_with_properties():
-    document = create_app(warm=False).openapi()
+    document = create_app(warm_up_scope="off").openapi()
     components = document["components"]["schemas"]
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

@@ -23,7 +23,7 @@ SCENE = {"landscape": {"id": "rosenbrock"}, "steps": 300, "tolerance": 0.01, "ru
 
 @pytest.fixture(scope="module")
 def client():
-    return TestClient(create_app(warm=False))
+    return TestClient(create_app(warm_up_scope="off"))
 
 
 def _runs_at(rates, run=0):

@@ -58,10 +58,14 @@ def served_app() -> FastAPI:
     scope = os.environ.get(WARM_UP_SETTING) or "full"
     if scope not in SCOPES:
         raise ValueError(f"{WARM_UP_SETTING} must be one of {', '.join(SCOPES)}, got {scope!r}")
-    return create_app(warm=scope != "off", warm_scope=scope)
+    return create_app(warm_up_scope=scope)
 
 
-def create_app(warm: bool = True, warm_scope: str = "full") -> FastAPI:
+def create_app(warm_up_scope: str = "full") -> FastAPI:
+    """The app; `warm_up_scope` (`SCOPES`: full, page or off) says which kernels compile in the background at start-up
+    (off: none, and plotly.js is gzipped on its first request instead), as `warm_up` describes."""
+    if warm_up_scope not in SCOPES:
+        raise ValueError(f"warm_up_scope must be one of {', '.join(SCOPES)}, got {warm_up_scope!r}")
     use_every_core()
     enable_compilation_cache()
     limit_malloc_arenas()
@@ -71,8 +75,8 @@ def create_app(warm: bool = True, warm_scope: str = "full") -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if warm:
-            threading.Thread(target=warm_up, args=(warm_scope,), name="jit-warm-up", daemon=True).start()
+        if warm_up_scope != "off":
+            threading.Thread(target=warm_up, args=(warm_up_scope,), name="jit-warm-up", daemon=True).start()
             threading.Thread(target=plotly_gzipped, name="plotly-gzip", daemon=True).start()
         watcher = asyncio.create_task(loop_lag.watch())
         yield
