@@ -34,7 +34,7 @@ from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
 from .pages import FRONTEND, pages
 from .routes import router
 from .runtime import enable_compilation_cache, limit_malloc_arenas, use_every_core
-from .warm_up import SCOPES, WARM_UP, warm_up
+from .warm_up import WARM_UP, checked_scope, warm_up
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_CACHE = {"Cache-Control": "max-age=86400", "ETag": f'"plotly-{plotly.__version__}"', "Vary": "Accept-Encoding"}
@@ -55,17 +55,13 @@ WARM_UP_SETTING = "OPTISCAPE_WARM_UP"  # full (default), page or off: `optiscape
 
 def served_app() -> FastAPI:
     """The app `optiscape serve` runs, built in each worker process, warmed up as OPTISCAPE_WARM_UP says."""
-    scope = os.environ.get(WARM_UP_SETTING) or "full"
-    if scope not in SCOPES:
-        raise ValueError(f"{WARM_UP_SETTING} must be one of {', '.join(SCOPES)}, got {scope!r}")
-    return create_app(warm_up_scope=scope)
+    return create_app(warm_up_scope=checked_scope(os.environ.get(WARM_UP_SETTING) or "full", WARM_UP_SETTING))
 
 
 def create_app(warm_up_scope: str = "full") -> FastAPI:
     """The app; `warm_up_scope` (`SCOPES`: full, page or off) says which kernels compile in the background at start-up
     (off: none, and plotly.js is gzipped on its first request instead), as `warm_up` describes."""
-    if warm_up_scope not in SCOPES:
-        raise ValueError(f"warm_up_scope must be one of {', '.join(SCOPES)}, got {warm_up_scope!r}")
+    checked_scope(warm_up_scope, "warm_up_scope")
     use_every_core()
     enable_compilation_cache()
     limit_malloc_arenas()

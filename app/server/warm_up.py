@@ -21,6 +21,13 @@ WARM_UP = {"done": False, "seconds": None}
 SCOPES = ("full", "page", "off")
 
 
+def checked_scope(scope: str, name: str) -> str:
+    """`scope` if it is one of SCOPES; otherwise a ValueError that names where it came from (`name`)."""
+    if scope not in SCOPES:
+        raise ValueError(f"{name} must be one of {', '.join(SCOPES)}, got {scope!r}")
+    return scope
+
+
 def warm_up(scope: str = "full") -> None:
     """Compile the kernels a first visitor is likely to need: the default scene's bucket, then (scope "full") a few
     run buckets and the default scene's other step buckets (its steps slider crosses them).
