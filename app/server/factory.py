@@ -9,15 +9,12 @@ over MAX_HEAD_BYTES a 431 (`middleware`, and `protocol` where the HTTP layer ref
 from __future__ import annotations
 
 import asyncio
-import functools
-import gzip
 import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import fastapi_offline
-import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
@@ -34,17 +31,9 @@ from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
 from .pages import FRONTEND, pages
 from .routes import router
 from .runtime import enable_compilation_cache, limit_malloc_arenas, use_every_core
+from .vendor import PLOTLY_CACHE, plotly_gzipped, plotly_source
 from .warm_up import WARM_UP, checked_scope, warm_up
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-PLOTLY_CACHE = {"Cache-Control": "max-age=86400", "ETag": f'"plotly-{plotly.__version__}"', "Vary": "Accept-Encoding"}
-
-
-@functools.cache
-def plotly_gzipped() -> bytes:
-    """plotly.min.js gzipped once, at the highest level: 4.8 MB -> 1.47 MB, 170 ms once, where the gzip
-    middleware spent 52 ms of the server's CPU on every page load for 1.71 MB."""
-    return gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=9, mtime=0)
 # Swagger UI, served, never from a CDN. No ReDoc: its footer loads a logo from its CDN and its search needs a
 # blob: worker, both outside the Content-Security-Policy.
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -97,7 +86,7 @@ def create_app(warm_up_scope: str = "full") -> FastAPI:
         if request.headers.get("if-none-match") == PLOTLY_CACHE["ETag"]:
             return Response(status_code=304, headers=PLOTLY_CACHE)
         if "gzip" not in request.headers.get("accept-encoding", ""):
-            return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=PLOTLY_CACHE)
+            return Response(plotly_source(), media_type="text/javascript", headers=PLOTLY_CACHE)
         return Response(plotly_gzipped(), media_type="text/javascript", headers={**PLOTLY_CACHE, "Content-Encoding": "gzip"})
 
     @app.get("/api/health", response_model=HealthAnswer, summary="Liveness, whether the JIT warm-up has finished, and the event loop's lag")

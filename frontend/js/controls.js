@@ -205,7 +205,7 @@ export function renderControls(container, catalog, scene, effective, selected, h
   // keep the keyboard where it was: the new panel's input with the same data-loc and type takes the focus
   const focused = document.activeElement?.closest?.("#controls [data-loc]");
   const focus = focused && { loc: focused.dataset.loc, type: focused.type };
-  const scrolled = container.scrollTop;
+  const scrolled = container.firstChild ? container.scrollTop : 0;  // read only when there is a panel: it lays out the page
   container.replaceChildren();
   const landscape = catalog.landscapes[scene.landscape.id];
   const stepsId = id();
@@ -224,7 +224,7 @@ export function renderControls(container, catalog, scene, effective, selected, h
   scene.runs.forEach((_, i) => container.append(runPanel(catalog, scene, effective, i, selected, handlers)));
   container.append(el("button", { type: "button", id: "add-run", onclick: () => handlers.add(),
     disabled: scene.runs.length >= catalog.limits.max_runs }, "+ add run"));
-  container.scrollTop = scrolled;
+  if (scrolled) container.scrollTop = scrolled;
   if (focus) container.querySelector(`[data-loc="${CSS.escape(focus.loc)}"][type="${CSS.escape(focus.type)}"]`)?.focus({ preventScroll: true });
 }
 
