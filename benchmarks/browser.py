@@ -4,7 +4,7 @@
   on disk: the first visit (empty cache), then a returning visitor's (plotly.min.js and its compiled code cached);
 - typed change: a new learning rate typed (Enter) for one run of a 4 runs x 1000 steps scene, to all three views
   updated (the page's own measure, and the wall time seen from Playwright);
-- drag: 90 new values of that run's learning rate at 30 Hz, in the contour view and in the 3D view, driven two
+- drag: 90 new values of that run's learning rate at 30 Hz (new to the server too: see SEED), in the contour view and in the 3D view, driven two
   ways: `field` sets the number field and fires its `change` event (what a form allows; works on every version
   of the page), `slider` drags the slider beside it with the mouse (a real drag: Chromium fires `input` events).
   Reported: completed view updates per second (from the first input until the last value is drawn), the median
@@ -25,6 +25,7 @@ Usage: .venv/bin/python benchmarks/browser.py [--repeat 15] [--drags 3] [--skip-
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import sys
@@ -46,6 +47,11 @@ SCENE = {"landscape": {"id": "rosenbrock"}, "steps": 1000, "runs": [
     {"optimizer": {"id": o}, "schedule": {"id": s, "params": {"lr": 1e-3}}, "start": [-1.5, 2.0]}
     for o, s in [("sgd", "constant"), ("momentum", "cosine"), ("nesterov", "step"), ("adam", "warmup_cosine")]]}
 DRAGGED = "runs.1.schedule.params.lr"  # a cosine schedule: its LR curve starts at the rate itself
+# A slider's positions give the same values on every drag, and the server keeps the runs it answered lately
+# (app.contract.run_cache): each drag first sets the dragged run's noise seed to one not used yet (its noise
+# is off: the numbers are the same), so that every value of every drag is a run the server has not computed.
+SEED = "runs.1.noise.seed"
+FRESH_SEEDS = itertools.count(1)
 EVENTS, PERIOD_MS = 90, 1000 / 30
 VIEWPORT = {"width": 1600, "height": 1000}
 
@@ -72,6 +78,12 @@ FIELD_DRIVER = """(async ({ loc, values, period }) => {
     window.__bench.inputs.push({ t: performance.now(), value: values[i] });
     field.dispatchEvent(new Event('change', { bubbles: true }));
   }
+})"""
+
+SET_FIELD = """(({ loc, value }) => {
+  const field = document.querySelector(`input[type=number][data-loc='${loc}']`);
+  field.value = String(value);
+  field.dispatchEvent(new Event('change', { bubbles: true }));
 })"""
 
 # The slider's way: record each `input` event's value as the page parsed it (this listener runs after the page's).
@@ -134,6 +146,7 @@ def open_scene(browser, url, view):
 def typed_changes(page, repeat):
     inside, outside = [], []
     field = f"input[type=number][data-loc='{DRAGGED}']"
+    fresh_seed(page)
     for i in range(repeat + 2):
         page.evaluate("document.body.dataset.status = 'stale'")
         t = time.perf_counter()
@@ -159,7 +172,15 @@ def wait_settled(page, final, timeout=60.0):
     return False
 
 
+def fresh_seed(page):
+    """Set the dragged run's noise seed to one not used yet (see SEED) and wait for its answer to be drawn."""
+    page.evaluate("document.body.dataset.status = 'stale'")
+    page.evaluate(SET_FIELD, {"loc": SEED, "value": next(FRESH_SEEDS)})
+    ready(page)
+
+
 def drag(page, driver, index):
+    fresh_seed(page)
     page.evaluate(RECORDER)
     if driver == "field":
         base = 0.001 + 0.0002 * index

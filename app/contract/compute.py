@@ -22,6 +22,7 @@ from ..features.tune import tune as tune_of
 from .permalink import encode
 from .plans import plan_of
 from .report import report_html
+from .run_cache import RUNS, frozen, run_keys
 from .requests import BasinRequest, RangeTestRequest, SeedsRequest, SweepRequest, TuneRequest
 from .scene import Scene, scene_of
 from .typed_arrays import with_typed_arrays
@@ -46,9 +47,17 @@ def computed(scene: Mapping[str, Any] | Scene) -> Computed:
 
 def answer_runs(scene: Scene, typed: bool = False) -> dict:
     """What `POST /api/runs` answers: the normalised scene and every run's result (`typed`: its arrays as
-    `typed_arrays` writes them, `?arrays=bdata`)."""
-    runs = [result.as_dict() for result in computed(scene).trajectories]
-    return {"scene": scene.model_dump(), "runs": [with_typed_arrays(run) for run in runs] if typed else runs}
+    `typed_arrays` writes them, `?arrays=bdata`). Runs answered lately come from `run_cache.RUNS`; the others are
+    computed together, as a scene of those runs alone."""
+    keys = run_keys(scene, typed)
+    runs = [RUNS.get(key) for key in keys]
+    missing = [i for i, run in enumerate(runs) if run is None]
+    if missing:
+        rest = scene if len(missing) == len(runs) else scene.model_copy(update={"runs": [scene.runs[i] for i in missing]})
+        for i, result in zip(missing, computed(rest).trajectories):
+            runs[i] = with_typed_arrays(result.as_dict()) if typed else frozen(result.as_dict())
+            RUNS.put(keys[i], runs[i])
+    return {"scene": scene.model_dump(), "runs": runs}
 
 
 def answer_basins(request: BasinRequest) -> dict:

@@ -49,6 +49,7 @@ MAX_BODY_BYTES = 1_000_000
 MAX_URL_BYTES = 65_536  # path and query: above a stream's longest `s` (2 x MAX_TOKEN_LENGTH), so its own errors answer
 MAX_HEAD_BYTES = 131_072  # request line and headers; the HTTP layer (h11) buffers this much, no more
 COMPUTE_SLOTS = 2  # scenes computed at once (one per core); others wait
+RUN_CACHE_BYTES = 64 * 2**20  # runs' answers kept by each server process for the next scene (app.contract.run_cache)
 
 # ---- explorations of one run ----
 MIN_BASIN_N, MAX_BASIN_N = 4, 256
@@ -98,6 +99,7 @@ SERVICE = (
 # Bounds of single values: the catalog states them where the value is described (run_options, parameters).
 VALUES = (
     Limit("compute_slots", "scenes computed at once (others wait)", COMPUTE_SLOTS),
+    Limit("run_cache_bytes", "bytes of run answers each server process keeps for the next scene (least recently used out first)", RUN_CACHE_BYTES),
     Limit("max_id_length", "characters of an id as sent", MAX_ID_LENGTH),
     Limit("max_list_length", "entries of a list parameter", MAX_LIST_LENGTH),
     Limit("max_tolerance", "a scene's `tolerance`", MAX_TOLERANCE, note="above 0"),
