@@ -138,7 +138,7 @@ export function sceneErrors(catalog, scene) {
     if (run.clip_norm !== null && run.clip_norm !== undefined && !(run.clip_norm > 0)) {
       errors.push({ loc: `runs.${i}.clip_norm`, msg: "must be greater than 0 (empty: off)" });
     }
-    if (run.noise && !(run.noise.std >= 0)) errors.push({ loc: `runs.${i}.noise.std`, msg: "must be ≥ 0" });
+    if (run.noise?.std !== undefined && !(run.noise.std >= 0)) errors.push({ loc: `runs.${i}.noise.std`, msg: "must be ≥ 0" });
     if (landscape && run.start && scene.landscape.id !== "expression") {  // a typed domain is checked by the server
       const [[x0, x1], [y0, y1]] = landscape.escape_box;
       const [x, y] = run.start;

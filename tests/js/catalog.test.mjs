@@ -50,6 +50,12 @@ test("scene errors name the field like the server's 422", () => {
     "runs.0.schedule.params.nope", "runs.0.start"]);
 });
 
+test("a noise seed set before its standard deviation is no error: the deviation is its default, 0", () => {
+  const scene = { landscape: { id: "rosenbrock" }, steps: 100, runs: [{ noise: { seed: 7 } }, { noise: { std: -1 } }]
+    .map((run) => ({ optimizer: { id: "sgd" }, schedule: { id: "constant" }, ...run })) };
+  assert.deepEqual(sceneErrors(catalog, scene).map((e) => e.loc), ["runs.1.noise.std"]);
+});
+
 test("server 422 details map to the same locations", () => {
   const mapped = serverErrors([{ loc: ["token", "runs", 0, "schedule", "params", "lr"], msg: "must be in (0, 10], got 20" },
     { loc: ["body", "steps"], msg: "too many" }]);
