@@ -17,7 +17,7 @@ An update is counted when the page sets `body[data-status=ready]`, which it does
 redrawn. Headless Chromium draws WebGL with SwiftShader, on the CPU: a real GPU draws the 3D surface faster.
 The machine's load changes these figures: the script prints `uptime` with them.
 
-Usage: .venv/bin/python benchmarks/browser.py [--repeat 15] [--drags 3] [--skip-load] [--frontend DIR]
+Usage: .venv/bin/python benchmarks/browser.py [--repeat 15] [--drags 3] [--visitors 5] [--skip-load] [--frontend DIR]
 
 `--frontend DIR` serves another copy of frontend/ (e.g. `git archive BASE frontend | tar -x -C /tmp/base`, then
 `--frontend /tmp/base/frontend`): before and after measured by the same script, one after the other.
@@ -50,7 +50,7 @@ DRAGGED = "runs.1.schedule.params.lr"  # a cosine schedule: its LR curve starts 
 # A slider's positions give the same values on every drag, and the server keeps the runs it answered lately
 # (app.contract.run_cache): each drag first sets the dragged run's noise seed to one not used yet (its noise
 # is off: the numbers are the same), so that every value of every drag is a run the server has not computed.
-SEED = "runs.1.noise.seed"
+SEED, NOISE = "runs.1.noise.seed", "runs.1.noise.std"
 FRESH_SEEDS = itertools.count(1)
 EVENTS, PERIOD_MS = 90, 1000 / 30
 VIEWPORT = {"width": 1600, "height": 1000}
@@ -102,28 +102,31 @@ def ready(page, timeout=120_000):
     page.wait_for_selector("body[data-status=ready]", timeout=timeout)
 
 
-def first_loads(playwright, url, repeat):
-    """Seconds from navigation to the first full picture, in a browser profile on disk as a visitor's is.
+def first_loads(playwright, url, repeat, visitors):
+    """Seconds from navigation to the first full picture, in browser profiles on disk as visitors' are.
 
-    Returns (first visit, returning visits): the first load starts from an empty profile (plotly.min.js downloaded,
-    4.8 MB compiled from source); the later ones are a returning visitor's, plotly.min.js from the HTTP cache and,
-    from the third load on, its compiled code from V8's code cache (Chromium writes it on the second load). A
-    Playwright context (`browser.new_context`) is incognito-like and keeps no code cache: plotly.min.js is compiled
-    again on every load there (about 1 s here), which no returning visitor pays.
+    Returns (first visits, returning visits): each of `visitors` profiles starts empty (plotly.min.js downloaded
+    and compiled from source: its first visit); the later loads are a returning visitor's (in the last profile),
+    plotly.min.js from the HTTP cache and, from the third load on, its compiled code from V8's code cache (Chromium
+    writes it on the second load). A Playwright context (`browser.new_context`) is incognito-like and keeps no
+    code cache: plotly.min.js is compiled again on every load there (about 1 s here), which no returning visitor pays.
     """
-    with tempfile.TemporaryDirectory() as profile:
-        context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=ARGS,
-                                                               viewport=VIEWPORT)
-        loads = []
-        for _ in range(max(3, repeat // 3) + 2):
-            page = context.new_page()
-            t = time.perf_counter()
-            page.goto(url + "/")
-            ready(page)
-            loads.append(time.perf_counter() - t)
-            page.close()
-        context.close()
-    return loads[0], loads[2:]  # the second load is when the code cache is written
+    firsts, loads = [], []
+    for visitor in range(visitors):
+        with tempfile.TemporaryDirectory() as profile:
+            context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=ARGS,
+                                                                   viewport=VIEWPORT)
+            loads = []
+            for _ in range(max(3, repeat // 3) + 2 if visitor == visitors - 1 else 1):
+                page = context.new_page()
+                t = time.perf_counter()
+                page.goto(url + "/")
+                ready(page)
+                loads.append(time.perf_counter() - t)
+                page.close()
+            context.close()
+        firsts.append(loads[0])
+    return firsts, loads[2:]  # the second load is when the code cache is written
 
 
 def open_scene(browser, url, view):
@@ -174,9 +177,10 @@ def wait_settled(page, final, timeout=60.0):
 
 def fresh_seed(page):
     """Set the dragged run's noise seed to one not used yet (see SEED) and wait for its answer to be drawn."""
-    page.evaluate("document.body.dataset.status = 'stale'")
-    page.evaluate(SET_FIELD, {"loc": SEED, "value": next(FRESH_SEEDS)})
-    ready(page)
+    for loc, value in ((NOISE, 0), (SEED, next(FRESH_SEEDS))):  # the deviation first: pages before 2026-12-06
+        page.evaluate("document.body.dataset.status = 'stale'")  # flagged a seed without one
+        page.evaluate(SET_FIELD, {"loc": loc, "value": value})
+        ready(page)
 
 
 def drag(page, driver, index):
@@ -240,6 +244,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--drags", type=int, default=3)
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--visitors", type=int, default=5, help="first visits, each from an empty profile")
     parser.add_argument("--frontend", help="serve this frontend folder instead of the repository's")
     args = parser.parse_args()
     lines = []
@@ -248,8 +253,9 @@ def main():
         while not httpx.get(url + "/api/health").json()["warm"]:
             time.sleep(0.2)
         if not args.skip_load:
-            first, loads = first_loads(p, url, args.repeat)
-            lines.append(f"first visit (empty profile) to first full picture: {first:.2f} s")
+            firsts, loads = first_loads(p, url, args.repeat, args.visitors)
+            lines.append(f"first visit (empty profile) to first full picture: median {statistics.median(firsts):.2f} s "
+                         f"({', '.join(format(v, '.2f') for v in firsts)})")
             lines.append(f"returning visit to first full picture: median {statistics.median(loads):.2f} s "
                          f"(min {min(loads):.2f}, max {max(loads):.2f}) over {len(loads)}")
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
