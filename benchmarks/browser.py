@@ -247,6 +247,8 @@ def main():
     parser.add_argument("--visitors", type=int, default=5, help="first visits, each from an empty profile")
     parser.add_argument("--frontend", help="serve this frontend folder instead of the repository's")
     args = parser.parse_args()
+    if args.visitors < 1:
+        parser.error("--visitors must be at least 1")
     lines = []
     env = {"OPTISCAPE_FRONTEND": str(Path(args.frontend).resolve())} if args.frontend else None
     with serving(env=env) as url, sync_playwright() as p:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.contract import compute
 from app.contract.plans import plan_of
-from app.contract.run_cache import RUNS, RunCache
+from app.contract.run_cache import ENTRY_OVERHEAD, RUNS, RunCache, run_keys
 from app.contract.scene import scene_of
 from app.engine.trajectories import run_plan
 from app.server.factory import create_app
@@ -17,7 +17,8 @@ SCENE = {"landscape": {"id": "rosenbrock"}, "steps": 300, "runs": [
     {"optimizer": {"id": o}, "schedule": {"id": s, "params": {"lr": lr}}, "start": [-1.5, 2.0],
      "noise": {"std": std, "seed": 3}}
     for o, s, lr, std in [("sgd", "constant", 1e-3, 0.0), ("momentum", "cosine", 1e-3, 0.5),
-                          ("momentum", "step", 2e-3, 0.0), ("adam", "warmup_cosine", 0.05, 0.0)]]}
+                          ("momentum", "step", 2e-3, 0.0), ("adam", "warmup_cosine", 0.05, 0.0),
+                          ("momentum", "exponential", 1.5e-3, 0.2)]]}  # 3 momentum runs: one kernel, padded to 4
 ARRAYS = ("x", "y", "loss", "lr", "grad_norm", "step_norm")
 
 
@@ -61,7 +62,7 @@ def test_a_drag_of_one_run_computes_that_run_and_answers_what_a_fresh_computatio
     real = compute.computed
     monkeypatch.setattr(compute, "computed", lambda scene: computed_runs.append(len(scene.runs)) or real(scene))
     first = client.post("/api/runs?arrays=bdata", json=SCENE).json()
-    assert computed_runs == [4]
+    assert computed_runs == [5]
     for lr in (1.1e-3, 1.2e-3, 1.1e-3):  # the last value again: from the cache, as the first time
         dragged = with_lr(SCENE, 1, lr)
         answer = client.post("/api/runs?arrays=bdata", json=dragged).json()
@@ -69,13 +70,13 @@ def test_a_drag_of_one_run_computes_that_run_and_answers_what_a_fresh_computatio
         expected = fresh(dragged)
         assert all(same_bits(decoded(run), expected[i]) for i, run in enumerate(answer["runs"]))
         assert decoded(answer["runs"][1])["lr"][0] == lr and not same_bits(decoded(answer["runs"][1]), decoded(first["runs"][1]))
-        assert answer["runs"][0] == first["runs"][0] and answer["runs"][3] == first["runs"][3]
-    assert computed_runs == [4, 1, 1]  # 1.1e-3 a second time: nothing computed
+        assert all(answer["runs"][i] == first["runs"][i] for i in (0, 2, 3, 4))
+    assert computed_runs == [5, 1, 1]  # 1.1e-3 a second time: nothing computed
     # a change of the scene (steps) is a new key for every run; a new label or colour is none
     client.post("/api/runs?arrays=bdata", json={**SCENE, "steps": 301})
     relabelled = {**SCENE, "runs": [{**r, "label": f"run {i}", "colour": "#123456"} for i, r in enumerate(SCENE["runs"])]}
     assert client.post("/api/runs?arrays=bdata", json=relabelled).json()["scene"]["runs"][2]["label"] == "run 2"
-    assert computed_runs == [4, 1, 1, 4]
+    assert computed_runs == [5, 1, 1, 5]
 
 
 def test_plain_and_typed_answers_are_kept_apart_and_what_is_kept_cannot_be_changed(client):
@@ -91,12 +92,23 @@ def test_plain_and_typed_answers_are_kept_apart_and_what_is_kept_cannot_be_chang
 
 
 def test_the_cache_keeps_at_most_its_bytes_and_drops_the_least_recently_used_first():
-    cache = RunCache(max_bytes=3 * 800)
+    entry = ENTRY_OVERHEAD + 1 + 800  # a one-letter key, 100 float64
+    cache = RunCache(max_bytes=3 * entry)
     for key in "abc":
-        cache.put(key, {"x": np.zeros(100)})  # 800 bytes each: full
+        cache.put(key, {"x": np.zeros(100)})  # full
     assert cache.get("a") is not None  # a used: b is now the oldest
-    cache.put("d", {"x": np.zeros(100), "internals": {"state": {"mu": np.zeros((50, 2))}}})  # 1600 bytes: b and c out
+    cache.put("d", {"x": np.zeros(100), "internals": {"state": {"mu": np.zeros((150, 2))}}})  # 3200 bytes: b, c out
     assert [key for key in "abcd" if cache.get(key) is not None] == ["a", "d"]
-    assert cache.bytes == 2400 <= cache.max_bytes
-    cache.put("e", {"x": np.zeros(400)})  # larger than the cache: not kept, nothing dropped for it
+    assert cache.bytes == entry + ENTRY_OVERHEAD + 1 + 3200 <= cache.max_bytes
+    cache.put("e", {"x": np.zeros(1000)})  # larger than the cache: not kept, nothing dropped for it
     assert cache.get("e") is None and len(cache) == 2
+
+
+def test_a_kept_run_that_stopped_early_holds_its_own_numbers_not_its_groups_padded_records():
+    RUNS.clear()
+    escaping = {"landscape": {"id": "rosenbrock"}, "steps": 20_000,
+                "runs": [{"optimizer": {"id": "sgd"}, "schedule": {"id": "constant", "params": {"lr": 5.0}}}]}
+    run, = compute.answer_runs(scene_of(escaping))["runs"]
+    assert run["status"] != "ok" and len(run["x"]) < 10  # it escaped at once
+    assert run["x"].base is None and not run["x"].flags.writeable  # a copy of its own, read-only
+    assert RUNS.bytes < 2 * ENTRY_OVERHEAD + len(run_keys(scene_of(escaping), False)[0])

@@ -6,11 +6,14 @@ the other runs of its scene (tests/test_run_cache.py checks it, bit for bit), so
 without its runs, with that run, less what only names or shows it (label, colour, visibility, the preset). A
 4-run scene of 1000 steps where one run changed: 4.7 -> 1.2 ms of the server's compute on a 2-core machine.
 
-Bounded by RUN_CACHE_BYTES of arrays, the least recently used run out first; thread-safe (the server computes in
-worker threads). Plain answers hold read-only numpy arrays: what is kept cannot be changed by whoever gets it.
+Bounded by RUN_CACHE_BYTES, the least recently used run out first: an entry counts its key, its arrays (numpy, or
+their base64 when typed) and ENTRY_OVERHEAD for the dicts around them. Thread-safe (the server computes in worker
+threads). A plain answer's arrays are copies of their own, read-only: a run cut at its first steps does not keep
+its group's padded records alive, and whoever gets a kept answer cannot change its numbers. The dicts around them
+are shared: callers read answers, never change them.
 
 Example:
-    >>> cache = RunCache(max_bytes=100)
+    >>> cache = RunCache(max_bytes=ENTRY_OVERHEAD + 100)
     >>> cache.put("a", {"x": "12345678"}), cache.get("a"), cache.get("b")
     (None, {'x': '12345678'}, None)
     >>> cache.put("b", {"x": "9" * 200}), cache.get("b"), len(cache)  # larger than the whole cache: not kept
@@ -28,6 +31,7 @@ from ..vocabulary.limits import RUN_CACHE_BYTES
 from .scene import Scene
 
 NOT_IN_KEY = {"scene": {"runs", "preset"}, "run": {"label", "colour", "visible"}}  # they change no number
+ENTRY_OVERHEAD = 2048  # bytes an entry holds besides its key and arrays (dicts, summary, typed wrappers), about
 
 
 def run_keys(scene: Scene, typed: bool) -> list[bytes]:
@@ -52,9 +56,10 @@ def size_of(answer: dict) -> int:
 
 
 def frozen(answer: dict) -> dict:
-    """A run's answer with every numpy array in it read-only (its internals too)."""
-    for value in answer.values():
+    """A run's answer with every numpy array in it (its internals too) replaced by a read-only copy of its own."""
+    for name, value in answer.items():
         if isinstance(value, np.ndarray):
+            answer[name] = value = value.copy()
             value.flags.writeable = False
         elif isinstance(value, dict):
             frozen(value)
@@ -82,7 +87,7 @@ class RunCache:
             return found[0]
 
     def put(self, key, answer: dict) -> None:
-        size = size_of(answer)
+        size = len(key) + size_of(answer) + ENTRY_OVERHEAD
         if size > self.max_bytes:
             return
         with self._lock:
