@@ -111,7 +111,7 @@ def first_loads(playwright, url, repeat, visitors):
     writes it on the second load). A Playwright context (`browser.new_context`) is incognito-like and keeps no
     code cache: plotly.min.js is compiled again on every load there (about 1 s here), which no returning visitor pays.
     """
-    firsts, loads = [], []
+    firsts = []
     for visitor in range(visitors):
         with tempfile.TemporaryDirectory() as profile:
             context = playwright.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=ARGS,

@@ -111,4 +111,4 @@ def test_a_kept_run_that_stopped_early_holds_its_own_numbers_not_its_groups_padd
     run, = compute.answer_runs(scene_of(escaping))["runs"]
     assert run["status"] != "ok" and len(run["x"]) < 10  # it escaped at once
     assert run["x"].base is None and not run["x"].flags.writeable  # a copy of its own, read-only
-    assert RUNS.bytes < 2 * ENTRY_OVERHEAD + len(run_keys(scene_of(escaping), False)[0])
+    assert RUNS.bytes < 2 * ENTRY_OVERHEAD + len(run_keys(scene_of(escaping).model_dump(), False)[0])

@@ -49,7 +49,8 @@ def answer_runs(scene: Scene, typed: bool = False) -> dict:
     """What `POST /api/runs` answers: the normalised scene and every run's result (`typed`: its arrays as
     `typed_arrays` writes them, `?arrays=bdata`). Runs answered lately come from `run_cache.RUNS`; the others are
     computed together, as a scene of those runs alone."""
-    keys = run_keys(scene, typed)
+    normalised = scene.model_dump()
+    keys = run_keys(normalised, typed)
     runs = [RUNS.get(key) for key in keys]
     missing = [i for i, run in enumerate(runs) if run is None]
     if missing:
@@ -57,7 +58,7 @@ def answer_runs(scene: Scene, typed: bool = False) -> dict:
         for i, result in zip(missing, computed(rest).trajectories):
             runs[i] = with_typed_arrays(result.as_dict()) if typed else frozen(result.as_dict())
             RUNS.put(keys[i], runs[i])
-    return {"scene": scene.model_dump(), "runs": runs}
+    return {"scene": normalised, "runs": runs}
 
 
 def answer_basins(request: BasinRequest) -> dict:

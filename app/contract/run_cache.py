@@ -28,18 +28,19 @@ import numpy as np
 import orjson
 
 from ..vocabulary.limits import RUN_CACHE_BYTES
-from .scene import Scene
 
 NOT_IN_KEY = {"scene": {"runs", "preset"}, "run": {"label", "colour", "visible"}}  # they change no number
-ENTRY_OVERHEAD = 2048  # bytes an entry holds besides its key and arrays (dicts, summary, typed wrappers), about
+ENTRY_OVERHEAD = 2048  # about what an entry holds besides its key and arrays: dicts, summary, typed wrappers
 
 
-def run_keys(scene: Scene, typed: bool) -> list[bytes]:
-    """One key per run of a validated scene: what its answer depends on, and the answer's form (`typed`)."""
-    common = scene.model_dump(exclude=NOT_IN_KEY["scene"])
-    return [orjson.dumps({"scene": common, "run": run.model_dump(exclude=NOT_IN_KEY["run"]), "typed": typed},
+def run_keys(normalised: dict, typed: bool) -> list[bytes]:
+    """One key per run of a normalised scene (`Scene.model_dump()`, which the answer carries anyway): what its
+    answer depends on, and the answer's form (`typed`)."""
+    common = {name: value for name, value in normalised.items() if name not in NOT_IN_KEY["scene"]}
+    return [orjson.dumps({"scene": common, "typed": typed,
+                          "run": {name: value for name, value in run.items() if name not in NOT_IN_KEY["run"]}},
                          option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-            for run in scene.runs]
+            for run in normalised["runs"]]
 
 
 def size_of(answer: dict) -> int:

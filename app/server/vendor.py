@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import functools
 import gzip
-from pathlib import Path
 
 import plotly
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+from ..contract.report import PLOTLY_JS  # the one path to the installed file (the report inlines it)
+
 COMPILE_HINT = b"//# allFunctionsCalledOnLoad\n"
 # The ETag names the hint too: a browser holding the file as served before the hint fetches it again.
 PLOTLY_CACHE = {"Cache-Control": "max-age=86400", "ETag": f'"plotly-{plotly.__version__}-hinted"',
