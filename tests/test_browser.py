@@ -125,7 +125,7 @@ def assert_drawn(page, run):
 def test_the_page_draws_all_three_views_and_plays_its_first_scene_once(page, url):
     page.goto(url + "/")
     ready(page)
-    assert page.evaluate("document.getElementById('view-background').data[0].type") == "contour"
+    assert page.evaluate("document.getElementById('view-background').data.map(t => t.type).join()") == "heatmap,contour"
     assert len(runs_of(page, "view-landscape")) == 3 and len(runs_of(page, "view-lr")) == 3
     assert len(runs_of(page, "view-loss")) == 3
     assert page.locator("#summary tbody tr").count() == 3
@@ -183,7 +183,7 @@ def test_clicking_the_contour_sets_the_selected_runs_start(page, url):
     page.goto(url + "/")
     ready(page)
     page.click("fieldset[data-run='1'] input[type=radio]")
-    assert page.evaluate("document.getElementById('view-background').data[0].type") == "contour"
+    assert page.evaluate("document.getElementById('view-background').data.map(t => t.type).join()") == "heatmap,contour"
     box = page.locator("#view-landscape .nsewdrag").bounding_box()
     settle(page, lambda: page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.25))
     start = page.evaluate("window.optiscape.scene.runs[1].start")
@@ -506,7 +506,7 @@ def test_the_view_is_in_the_url(page, url):
     wait_until(page, "document.getElementById('view-background').data?.[0]?.type === 'surface'")
     assert {t["type"] for t in runs_of(page, "view-landscape")} == {"scatter3d"}
     page.click("#mode")
-    wait_until(page, "document.getElementById('view-background').data[0].type === 'contour'")
+    wait_until(page, "document.getElementById('view-background').data.map(t => t.type).join() === 'heatmap,contour'")
     wait_until(page, "location.search.includes('view=contour')")
     assert {t["type"] for t in runs_of(page, "view-landscape")} == {"scatter"}
     assert_drawn(page, 0)
