@@ -159,6 +159,23 @@ def test_sweep_cells_stop_where_their_runs_stop():
     assert 0 < stopped < 7  # both kinds of cell were compared
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "radam", "yogi"])
+def test_sweep_cells_of_optimizers_with_a_step_count_stop_and_end_like_their_runs(optimizer):
+    """Adam's kin carry a step count t (bias corrections 1 − β^t), one scalar for a whole block of cells, which
+    goes on counting in a cell that stopped: the cells that go on and the cells that stop both end like their
+    runs (a stopped cell's final loss is NaN)."""
+    scene = normalise({"landscape": {"id": "saddle1"}, "steps": 300, "runs": [
+        {"optimizer": {"id": optimizer}, "schedule": {"id": "constant", "params": {"lr": 1e-3}}, "start": [1.0, 0.5]}]})
+    rates = np.geomspace(1e-2, 3.0, 7)
+    out = explore.sweep(scene, 0, [{"param": "schedule.params.lr", "values": [float(lr) for lr in rates]}])
+    singles = [run_scene(normalise({**scene, "runs": [{**scene["runs"][0], "schedule": {
+        "id": "constant", "params": {"lr": float(lr)}}}]}))[0] for lr in rates]
+    assert [(s.status, s.stopped_at) for s in singles] == list(zip(out["status"][0], out["stopped_at"][0]))
+    assert 3 <= sum(s.stopped_at is not None for s in singles) < len(rates)  # both kinds of cell were compared
+    expected = [np.nan if s.stopped_at is not None else s.summary["final_loss"] for s in singles]
+    np.testing.assert_allclose(out["final_loss"][0], expected, rtol=1e-9)
+
+
 def test_grid_cells_carry_noise_plateau_and_clipping_like_their_runs():
     """The grid kernel gets a run's noise table, reduce-on-plateau options and clipping from the engine's own
     arrays: a cell equals the single run from its start."""

@@ -18,6 +18,14 @@ options (a basin map), they enter as scalars, not per-cell arrays: the same numb
 stays a per-cell array: as a scalar, XLA rounds g + std·ξ differently). Together, on a 256² basin map of
 momentum on peaks: 29 -> 22 ns of CPU per trajectory-step on one core. As in the run kernel, the loop is compiled
 with and without reduce-on-plateau and `use_plateau` picks one.
+
+A cell that stops moving (stopped, or past its own length) keeps its weights and the float fields of its state;
+its integer fields (optax's step counts) go on counting. Nothing of a cell that stopped moving is read again, and
+a count no per-cell value touches stays one scalar for the whole block: with shared hyperparameters (a basin map)
+Adam's bias corrections 1 − β^t are two powers per step instead of two per cell. A float64 power costs about 9 ns
+per element here: a 256² × 500 Adam basin map on peaks took 0.72 s, and takes 0.39 s. The numbers are those of
+the per-cell counts bit for bit, except RAdam's, whose ρ_t is now computed by scalar code (rounding differences of
+about 1e-15).
 """
 from __future__ import annotations
 
@@ -71,7 +79,8 @@ def final_kernel(landscape: Landscape, key: tuple, steps: int, cells: int, lr_pe
             alive = alive & valid
             moving = alive & (k < limit)  # past its own length a cell stays where it is
             reached = jnp.where(alive & (k <= limit) & (reached < 0) & (seen.loss - target <= tolerance), k, reached)
-            kept = jax.tree.map(lambda new, old: jnp.where(moving, new, old), new_state, state)
+            kept = jax.tree.map(lambda new, old: new if jnp.issubdtype(new.dtype, jnp.integer)
+                                else jnp.where(moving, new, old), new_state, state)
             return (kept, alive, jnp.where(stopping, k, stop_step), jnp.where(stopping, code, stop_code), reached,
                     k + 1), None
 
