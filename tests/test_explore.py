@@ -159,13 +159,15 @@ def test_sweep_cells_stop_where_their_runs_stop():
     assert 0 < stopped < 7  # both kinds of cell were compared
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "radam", "yogi"])
+@pytest.mark.parametrize("optimizer", [{"id": "adam"}, {"id": "radam"}, {"id": "yogi"},
+                                       {"id": "lookahead", "params": {"inner": {"id": "radam"}}}])
 def test_sweep_cells_of_optimizers_with_a_step_count_stop_and_end_like_their_runs(optimizer):
-    """Adam's kin carry a step count t (bias corrections 1 − β^t), one scalar for a whole block of cells, which
-    goes on counting in a cell that stopped: the cells that go on and the cells that stop both end like their
-    runs (a stopped cell's final loss is NaN)."""
+    """Adam's kin count their steps t (bias corrections 1 − β^t; lookahead counts steps since a sync). In the grid
+    kernel the count goes on in a cell that stopped, so that it stays one scalar for a whole block: the cells
+    that go on in a block where others stopped must still end like their runs (a stopped cell's final loss is
+    NaN)."""
     scene = normalise({"landscape": {"id": "saddle1"}, "steps": 300, "runs": [
-        {"optimizer": {"id": optimizer}, "schedule": {"id": "constant", "params": {"lr": 1e-3}}, "start": [1.0, 0.5]}]})
+        {"optimizer": optimizer, "schedule": {"id": "constant", "params": {"lr": 1e-3}}, "start": [1.0, 0.5]}]})
     rates = np.geomspace(1e-2, 3.0, 7)
     out = explore.sweep(scene, 0, [{"param": "schedule.params.lr", "values": [float(lr) for lr in rates]}])
     singles = [run_scene(normalise({**scene, "runs": [{**scene["runs"][0], "schedule": {

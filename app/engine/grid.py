@@ -20,9 +20,10 @@ momentum on peaks: 29 -> 22 ns of CPU per trajectory-step on one core. As in the
 with and without reduce-on-plateau and `use_plateau` picks one.
 
 A cell that stops moving (stopped, or past its own length) keeps its weights and the float fields of its state;
-its integer fields (optax's step counts) go on counting. Nothing of a cell that stopped moving is read again, and
-a count no per-cell value touches stays one scalar for the whole block: with shared hyperparameters (a basin map)
-Adam's bias corrections 1 − β^t are two powers per step instead of two per cell. A float64 power costs about 9 ns
+its integer fields (optax's step counts, lookahead's steps since a sync) go on counting. No output reads them
+(the stop check, `reached` and the final point read the frozen weights), and a count that no per-cell value
+touches stays one scalar for the whole block: with shared hyperparameters (a basin map) Adam's bias corrections
+1 − β^t are two powers per step instead of two per cell. A float64 power costs about 9 ns
 per element here: a 256² × 500 Adam basin map on peaks took 0.72 s, and takes 0.39 s. The numbers are those of
 the per-cell counts bit for bit, except RAdam's, whose ρ_t is now computed by scalar code (rounding differences of
 about 1e-15).
