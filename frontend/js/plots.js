@@ -136,10 +136,29 @@ function displayedMesh(mesh, landscape) {
   if (!entry || entry.landscape !== landscape.id) {
     const t = zTransform(landscape, meshMin(mesh));
     const z = mesh.z.map((row) => row.map((v) => (v === null ? null : t.f(v))));
-    entry = { landscape: landscape.id, t, z, range: valueRange(z.map((row) => row.filter((v) => v !== null))) };
+    entry = { landscape: landscape.id, t, z, range: valueRange(z.map((row) => row.filter((v) => v !== null))),
+      cells: meshCells(mesh.x, mesh.y, z) };
     displayed.set(mesh, entry);
   }
   return entry;
+}
+
+// The bricks of the contour view's colours: one per cell of the mesh, centred in it, its value the mean of the
+// cell's four corners (the bilinear value at its centre), so that the bricks cover the mesh's domain exactly
+// (bricks centred on the mesh points would reach half a cell beyond it). A cell with an undefined corner is
+// undefined (null: not coloured).
+function meshCells(xs, ys, z) {
+  const middles = (a) => a.slice(1).map((v, i) => (a[i] + v) / 2);
+  const cells = [];
+  for (let i = 0; i + 1 < z.length; i++) {
+    const row = [];
+    for (let j = 0; j + 1 < z[i].length; j++) {
+      const corners = [z[i][j], z[i][j + 1], z[i + 1][j], z[i + 1][j + 1]];
+      row.push(corners.includes(null) ? null : (corners[0] + corners[1] + corners[2] + corners[3]) / 4);
+    }
+    cells.push(row);
+  }
+  return { x: middles(xs), y: middles(ys), z: cells };
 }
 
 const lastIndex = (result, step) => Math.min(step ?? result.x.length - 1, result.x.length - 1);
@@ -236,7 +255,7 @@ function sceneLayout(model, foreground, visible) {
 // zoom or camera.
 function backgroundFigure(model, foreground) {
   const { mesh, landscape, mode } = model;
-  const { z, range: [low, high] } = displayedMesh(mesh, landscape);
+  const { z, cells, range: [low, high] } = displayedMesh(mesh, landscape);
   const reverse = landscape.colour_scale === "diverging";
   const colours = { colorscale: reverse ? "RdBu" : "Viridis", reversescale: reverse, showscale: false };
   const [x0, x1, y0, y1] = domainOf(mesh);
@@ -251,13 +270,12 @@ function backgroundFigure(model, foreground) {
   const drawn = before === "contour" && foreground._fullLayout?.xaxis?.range;
   const zoom = drawn ? [foreground._fullLayout.xaxis.range.slice(), foreground._fullLayout.yaxis.range.slice()]
     : [[x0, x1], [y0, y1]];
-  // The colours: one pixel per mesh point, smoothed by the browser as it scales the image up (zsmooth "fast",
-  // 5 ms here). A contour coloured as a heatmap interpolates every screen pixel in JS instead: 35 ms, twice that
-  // on a first visit, for the same picture. Over it, the level lines.
+  // The colours: one pixel per mesh cell (meshCells), smoothed by the browser as it scales the image up (zsmooth
+  // "fast", 5 ms here). A contour coloured as a heatmap interpolates every screen pixel in JS instead: 35 ms,
+  // twice that on a first visit, for the same picture. Over it, the level lines.
   // Levels given, not left to Plotly: they are the same whenever the figure is drawn again (a resize, a zoom).
   const size = (high - low) / CONTOUR_LEVELS || 1;
-  const data = [{ type: "heatmap", x: mesh.x, y: mesh.y, z, ...colours, zmin: low, zmax: high, zsmooth: "fast",
-    hoverinfo: "skip" },
+  const data = [{ type: "heatmap", ...cells, ...colours, zmin: low, zmax: high, zsmooth: "fast", hoverinfo: "skip" },
   { type: "contour", x: mesh.x, y: mesh.y, z, showscale: false, autocontour: false, hoverinfo: "skip",
     line: { width: 0.5, color: "rgba(0,0,0,0.25)" },
     contours: { coloring: "none", showlines: true, start: low + size / 2, end: high, size } }];
