@@ -512,6 +512,33 @@ def test_the_view_is_in_the_url(page, url):
     assert_drawn(page, 0)
 
 
+# Where the contour's colours lie on screen, against where the paths' axes put the mesh's corners (pixels, left,
+# right, top, bottom): 0 when the contour is under the paths.
+CONTOUR_OFFSET = """(() => {
+  const paths = document.getElementById('view-landscape'), colours = document.querySelector('#view-background .hm image');
+  const box = paths.getBoundingClientRect(), image = colours.getBoundingClientRect();
+  const [xa, ya, mesh] = [paths._fullLayout.xaxis, paths._fullLayout.yaxis, window.optiscape.mesh];
+  const at = (axis, v) => axis._offset + axis.l2p(v);
+  const want = [box.left + at(xa, mesh.x[0]), box.left + at(xa, mesh.x.at(-1)), box.top + at(ya, mesh.y.at(-1)),
+    box.top + at(ya, mesh.y[0])];
+  return [image.left, image.right, image.top, image.bottom].map((v, i) => Math.abs(v - want[i])); })()"""
+
+
+def test_the_contour_stays_under_the_paths_when_the_view_is_autoscaled_or_the_landscape_changes(page, url):
+    page.goto(f"{url}/?s={encode(TWO_RUNS)}")
+    ready(page)
+    assert max(page.evaluate(CONTOUR_OFFSET)) < 1
+    page.hover("#view-landscape")
+    page.click("#view-landscape .modebar-btn[data-title='Autoscale']")  # to the paths: the plot area changes shape
+    wait_until(page, "(([p, c]) => p[0] !== window.optiscape.mesh.x[0] && p[0] === c[0])(['view-landscape', "
+                     "'view-background'].map((id) => document.getElementById(id)._fullLayout.xaxis.range))")
+    page.wait_for_timeout(300)
+    assert max(page.evaluate(CONTOUR_OFFSET)) < 1
+    settle(page, lambda: page.select_option("select[data-loc='landscape.id']", "peaks"))
+    page.wait_for_timeout(300)
+    assert max(page.evaluate(CONTOUR_OFFSET)) < 1
+
+
 def test_the_learning_rate_axis_goes_log_by_itself_and_the_user_can_override_it(page, url):
     near = {**TWO_RUNS, "runs": [{**run, "schedule": {"id": "constant", "params": {"lr": lr}}}
                                  for run, lr in zip(TWO_RUNS["runs"], (0.001, 0.004))]}

@@ -251,6 +251,9 @@ function sceneLayout(model, foreground, visible) {
     camera: foreground?._fullLayout?.scene?.camera ?? { eye: { x: 1.5, y: -1.5, z: 1.1 } } };
 }
 
+// The landscape view keeps the user's zoom and camera while this stays the same.
+const uirevision = (landscape, mode) => `${landscape.id}-${mode}`;
+
 // What lies under the paths: the contour, or the surface, in a figure of its own, redrawn only for a new mesh,
 // zoom or camera.
 function backgroundFigure(model, foreground) {
@@ -259,7 +262,8 @@ function backgroundFigure(model, foreground) {
   const reverse = landscape.colour_scale === "diverging";
   const colours = { colorscale: reverse ? "RdBu" : "Viridis", reversescale: reverse, showscale: false };
   const [x0, x1, y0, y1] = domainOf(mesh);
-  const before = shown.get(foreground)?.mode;
+  // The view the user zoomed or turned, followed while Plotly keeps it: a new landscape resets it (uirevision).
+  const before = foreground._fullLayout?.uirevision === uirevision(landscape, mode) ? shown.get(foreground)?.mode : null;
   if (mode === "surface") {
     const scene = sceneLayout(model, before === "surface" ? foreground : null, true);
     return { data: [{ type: "surface", x: mesh.x, y: mesh.y, z, ...colours, opacity: 0.88, hoverinfo: "skip",
@@ -279,7 +283,7 @@ function backgroundFigure(model, foreground) {
   { type: "contour", x: mesh.x, y: mesh.y, z, showscale: false, autocontour: false, hoverinfo: "skip",
     line: { width: 0.5, color: "rgba(0,0,0,0.25)" },
     contours: { coloring: "none", showlines: true, start: low + size / 2, end: high, size } }];
-  return { data, keys: [`contour-${idOf(mesh)}`], layoutKey: JSON.stringify(["contour", idOf(mesh), zoom]),
+  return { data, keys: [`contour-${idOf(mesh)}`], layoutKey: JSON.stringify(["contour", idOf(mesh), zoom]), replot: true,
     layout: () => ({ margin: STACKED_MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)", dragmode: false,
       xaxis: { range: zoom[0], constrain: "domain", visible: false },
       yaxis: { range: zoom[1], scaleanchor: "x", constrain: "domain", visible: false } }) };
@@ -330,7 +334,7 @@ function landscapeFigure(model, gd) {
   const layoutKey = JSON.stringify([mode, landscape.id, idOf(mesh), x0, x1, y0, y1, t.label]);
   const layout = () => {
     const out = { font: FONT, margin: surface ? { l: 0, r: 0, t: 0, b: 0 } : STACKED_MARGIN, showlegend: false,
-      uirevision: `${landscape.id}-${mode}`, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+      uirevision: uirevision(landscape, mode), paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       hoverlabel: { align: "left" } };
     if (surface) {
       out.scene = sceneLayout(model, null, false);  // its camera the user's (uirevision), the axes the surface's
@@ -440,7 +444,11 @@ async function draw(gd, figure, config = VIEW_CONFIG) {
     await Plotly.animate(gd, { data: changed.map((i) => figure.data[i]), traces: changed }, ANIMATE);
     return "animated";
   }
-  await Plotly.react(gd, figure.data, layout, config);
+  // Plotly.react of new axis ranges under `constrain: "domain"` moves the axes but not the plot area when the
+  // constraint changes its size (plotly.js 4.1: after an autoscale, the contour was drawn in the old frame,
+  // shifted from the paths); a figure marked `replot` is drawn anew when its layout changes.
+  if (before && !same && figure.replot) await Plotly.newPlot(gd, figure.data, layout, config);
+  else await Plotly.react(gd, figure.data, layout, config);
   return "reacted";
 }
 
