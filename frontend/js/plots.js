@@ -283,7 +283,7 @@ function backgroundFigure(model, foreground) {
   { type: "contour", x: mesh.x, y: mesh.y, z, showscale: false, autocontour: false, hoverinfo: "skip",
     line: { width: 0.5, color: "rgba(0,0,0,0.25)" },
     contours: { coloring: "none", showlines: true, start: low + size / 2, end: high, size } }];
-  return { data, keys: [`contour-${idOf(mesh)}`], layoutKey: JSON.stringify(["contour", idOf(mesh), zoom]), replot: true,
+  return { data, keys: [`contour-${idOf(mesh)}`], layoutKey: JSON.stringify(["contour", idOf(mesh), zoom]), ranges: zoom,
     layout: () => ({ margin: STACKED_MARGIN, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)", dragmode: false,
       xaxis: { range: zoom[0], constrain: "domain", visible: false },
       yaxis: { range: zoom[1], scaleanchor: "x", constrain: "domain", visible: false } }) };
@@ -444,11 +444,13 @@ async function draw(gd, figure, config = VIEW_CONFIG) {
     await Plotly.animate(gd, { data: changed.map((i) => figure.data[i]), traces: changed }, ANIMATE);
     return "animated";
   }
+  await Plotly.react(gd, figure.data, layout, config);
   // Plotly.react of new axis ranges under `constrain: "domain"` moves the axes but not the plot area when the
   // constraint changes its size (plotly.js 4.1: after an autoscale, the contour was drawn in the old frame,
-  // shifted from the paths); a figure marked `replot` is drawn anew when its layout changes.
-  if (before && !same && figure.replot) await Plotly.newPlot(gd, figure.data, layout, config);
-  else await Plotly.react(gd, figure.data, layout, config);
+  // shifted from the paths); Plotly.relayout of the same ranges moves both.
+  if (before && !same && figure.ranges) {
+    await Plotly.relayout(gd, { "xaxis.range": figure.ranges[0].slice(), "yaxis.range": figure.ranges[1].slice() });
+  }
   return "reacted";
 }
 
