@@ -1,8 +1,9 @@
 """What a landscape is: a pure jnp function of a point and its parameters, plus the facts about it.
 
 `fn(point, params)` takes a float64 array of shape (2,) and a mapping from parameter name to a scalar (a Python
-float or a traced jnp scalar) and returns f(x, y). Parameters reach compiled code as arrays, so a new value of
-`a` on Rosenbrock never recompiles anything.
+float or a traced jnp scalar) and returns f(x, y). It reads the point only as `point[0]` and `point[1]`, so a pair
+(x, y) of arrays of one shape gives f elementwise: the grid kernel keeps one array per coordinate. Parameters
+reach compiled code as arrays, so a new value of `a` on Rosenbrock never recompiles anything.
 
 Example:
     >>> import jax.numpy as jnp

@@ -1,7 +1,9 @@
 """The 14 test surfaces of docs/mathematics.md, with their facts (domain, critical points, starts, lessons).
 
-Each `fn(p, q)` takes a point `p` = (x, y) and a mapping `q` of parameters. Critical points are those of the
-spec, found there by Newton's method from a 41x41 grid and classified by the Hessian; a test re-derives them.
+Each `fn(p, q)` takes a point `p` = (x, y) and a mapping `q` of parameters, and reads the point only as `p[0]`
+and `p[1]`: a (2,) array, or a pair of arrays of any one shape (the grid kernel's layout, one array per
+coordinate). Critical points are those of the spec, found there by Newton's method from a 41x41 grid and
+classified by the Hessian; a test re-derives them.
 
 Example:
     >>> from landscapes import LANDSCAPES
@@ -70,8 +72,8 @@ def booth(p, q):
 
 
 def rastrigin(p, q):
-    A = q["A"]
-    return 2 * A + jnp.sum(p**2 - A * jnp.cos(2 * jnp.pi * p))
+    x, y, A = p[0], p[1], q["A"]
+    return 2 * A + ((x**2 - A * jnp.cos(2 * jnp.pi * x)) + (y**2 - A * jnp.cos(2 * jnp.pi * y)))
 
 
 def ackley(p, q):
@@ -86,7 +88,8 @@ def ackley(p, q):
 
 
 def styblinski_tang(p, q):
-    return 0.5 * jnp.sum(p**4 - 16 * p**2 + 5 * p)
+    x, y = p[0], p[1]
+    return 0.5 * ((x**4 - 16 * x**2 + 5 * x) + (y**4 - 16 * y**2 + 5 * y))
 
 
 def goldstein_price(p, q):

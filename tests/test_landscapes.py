@@ -98,3 +98,39 @@ def test_escape_box_is_twice_the_plot_domain():
 def test_critical_points_at_new_parameters_are_classified():
     points = critical_points(LANDSCAPES["rastrigin"], {"A": 0.0})  # a plain bowl: one minimum
     assert [(p.kind, round(p.x, 9), round(p.y, 9)) for p in points] == [("minimum", 0.0, 0.0)]
+
+
+@pytest.mark.parametrize("landscape_id", sorted(SPEC_IDS) + ["typed"])
+def test_a_pair_of_coordinate_arrays_gives_each_point_s_value_and_gradient(landscape_id):
+    """The grid kernel keeps one array per coordinate and calls `fn((x, y), q)`: every surface (and a typed
+    expression) must give the numbers it gives point by point with a (2,) array. To rounding only: XLA:CPU lets
+    LLVM contract a·b + c into one FMA, and the two layouts compile to different loops."""
+    if landscape_id == "typed":
+        from landscapes.typed import typed_landscape
+        landscape = typed_landscape("sin(x) * exp(-y^2) + 0.1 * (x^2 + y^2)", ((-3.0, 3.0), (-2.0, 2.0)))
+    else:
+        landscape = LANDSCAPES[landscape_id]
+    q = landscape.default_params()
+    (x0, x1), (y0, y1) = landscape.domain
+    rng = np.random.default_rng(7)
+    xs, ys = rng.uniform(x0, x1, 32), rng.uniform(y0, y1, 32)
+    by_point = jax.jit(jax.vmap(jax.value_and_grad(lambda p: landscape.fn(p, q))))
+    by_pair = jax.jit(jax.vmap(jax.value_and_grad(lambda x, y: landscape.fn((x, y), q), argnums=(0, 1))))
+    value, gradient = by_point(jnp.stack([xs, ys], 1))
+    pair_value, (gx, gy) = by_pair(jnp.asarray(xs), jnp.asarray(ys))
+    for ours, theirs in [(pair_value, value), (np.stack([gx, gy], 1), gradient)]:
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-13 * float(np.max(np.abs(theirs))))
+
+
+@pytest.mark.parametrize("landscape_id", ["rastrigin", "styblinski_tang"])
+def test_separable_surfaces_are_the_sum_over_both_coordinates(landscape_id):
+    """Rastrigin and Styblinski–Tang are written per coordinate; they are still the spec's sums Σ over x_i."""
+    landscape = LANDSCAPES[landscape_id]
+    A = landscape.default_params().get("A", 10.0)
+    terms = {"rastrigin": lambda v: v**2 - A * np.cos(2 * np.pi * v),
+             "styblinski_tang": lambda v: 0.5 * (v**4 - 16 * v**2 + 5 * v)}[landscape_id]
+    constant = 2 * A if landscape_id == "rastrigin" else 0.0
+    for p in [(0.0, 0.0), (1.3, -2.1), (-2.903534, -2.903534), (4.5, 0.25)]:
+        expected = constant + terms(p[0]) + terms(p[1])
+        assert float(landscape.value(p)) == pytest.approx(expected, rel=1e-14, abs=1e-13)
