@@ -12,6 +12,8 @@ Asked for its internals (`internals=True`, a static flag: the loop without it is
 step also returns the update it applied, θ_{k+1} − θ_k of the weights the optimizer moves (lookahead: the fast
 weights), and the optimizer's state after the update as optax names its fields (`state_fields`).
 
+The weights are a (2,) array (a run) or a pair (x, y) of scalars (a grid cell, whose coordinates the grid kernel
+keeps in one array each); every optimizer here is elementwise, so both take the same arithmetic.
 The optimizer is built at every step with that step's rate (`optimizer(rate)`): its state does not depend on the
 rate, and optax applies −η at the end exactly as `optax.adam(η)` would.
 
@@ -68,9 +70,10 @@ def norm2(v):
 
 
 def clip_by_norm(g, max_norm):
-    """optax.clip_by_global_norm for one 2-vector, the same arithmetic: g if ‖g‖ < c else (g/‖g‖)·c."""
+    """optax.clip_by_global_norm for one 2-vector (an array, or a pair of coordinates), the same arithmetic:
+    g if ‖g‖ < c else (g/‖g‖)·c."""
     g_norm = norm2(g)
-    return jnp.where(g_norm < max_norm, g, (g / g_norm) * max_norm)
+    return jax.tree.map(lambda g_i: jnp.where(g_norm < max_norm, g_i, (g_i / g_norm) * max_norm), g)
 
 
 def gradient_noise(seed, k):
@@ -118,7 +121,8 @@ def trajectory_step(f: Callable, optimizer: Callable[[Any], optax.GradientTransf
     point = state.params.slow if lookahead else state.params
     grad_point = state.params.fast if lookahead else point
     loss_g, g = jax.value_and_grad(f)(grad_point)
-    clipped = clip_by_norm(g + options.noise_std * xi_k, options.clip)
+    xi = (xi_k[0], xi_k[1]) if isinstance(g, tuple) else xi_k  # the weights' layout: an array or a pair
+    clipped = clip_by_norm(jax.tree.map(lambda g_i, xi_i: g_i + options.noise_std * xi_i, g, xi), options.clip)
     if with_plateau:
         plateau_state, scale = plateau_step(state.plateau, loss_g, options.plateau, lr_k)
         rate = lr_k * scale
