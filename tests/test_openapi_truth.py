@@ -8,7 +8,7 @@ schema states them in words, and `within_stated_rules` keeps the drawn scenes th
 the parameter lists and limits, not by asking the validator:
 
 - a bound written in T (`x-maximum: "T"`): at most the scene's steps, or the sequence part's length;
-- runs × steps at most MAX_RUN_STEPS; a start inside twice the landscape's plot domain;
+- runs × steps at most MAX_RUN_STEPS (MAX_INTERNALS_RUN_STEPS with `internals`); a start inside twice the landscape's plot domain;
 - a schedule's rules between its own parameters (its `check`), the plateau option's rtol or atol above 0, no
   plateau option over the plateau schedule; a sequence's parts leave the last at least one step;
 - a typed expression (the `expression` landscape and schedule) must parse: a grammar, not a JSON schema.
@@ -23,7 +23,7 @@ from schemathesis.generation import GenerationMode
 
 from app.schedules import SCHEDULES
 from app.schedules.piecewise import PLATEAU_PARAMS
-from app.vocabulary.limits import MAX_RUN_STEPS
+from app.vocabulary.limits import MAX_INTERNALS_RUN_STEPS, MAX_RUN_STEPS
 from app.vocabulary.params import Derived
 from landscapes import LANDSCAPES
 from server import serving
@@ -70,7 +70,8 @@ def _schedule_within(schedule: dict, steps: int) -> bool:
 def within_stated_rules(scene: dict) -> bool:
     """Whether a schema-valid scene obeys the cross-field rules the schema states in words (module docstring)."""
     landscape, steps, runs = scene["landscape"]["id"], scene.get("steps", 500), scene["runs"]
-    if landscape == "expression" or len(runs) * steps > MAX_RUN_STEPS:
+    limit = MAX_INTERNALS_RUN_STEPS if scene.get("internals") else MAX_RUN_STEPS
+    if landscape == "expression" or len(runs) * steps > limit:
         return False
     (x0, x1), (y0, y1) = LANDSCAPES[landscape].escape_box()
     for run in runs:

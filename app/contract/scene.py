@@ -124,8 +124,8 @@ class Scene(BaseModel):
                                "explanation is shown with it); null: none")
     # written only when true, so every other scene (and its permalink) stays as it was
     internals: bool = Field(False, strict=True, exclude_if=lambda v: not v, description="each run also carries "
-                            "`internals`: every update's gradient, step and optimizer state (omitted from the "
-                            "normalised scene when false)")
+                            "`internals`: every update's gradient, step and optimizer state; runs × steps then at "
+                            f"most {MAX_INTERNALS_RUN_STEPS} (omitted from the normalised scene when false)")
 
     _landscape: Landscape | None = PrivateAttr(None)
 
