@@ -367,11 +367,21 @@ class LoopLagAnswer(Answer):
     per_second: list[tuple[int, float]] = Field(description="[unix second, longest hold in ms] for the last 120 s")
 
 
+class RunCacheAnswer(Answer):
+    bytes: int = Field(description="bytes of run answers the process keeps for the next scene")
+    max_bytes: int = Field(description="its bound (`run_cache_bytes` in the catalog's limits); the oldest go first")
+
+
 class HealthAnswer(Answer):
     ok: Literal[True]
     warm: bool = Field(description="the JIT warm-up has finished (the first page scene is fast)")
     warm_up_seconds: float | None = Field(description="how long the warm-up took; null until done")
     pid: int = Field(description="the process that answered: one of the server's workers (`serve --workers`)")
+    programs: int = Field(description="XLA programs this process has compiled or loaded from the compilation cache")
+    run_cache: RunCacheAnswer
+    heap_bytes: int | None = Field(description="bytes in use on the process's C heap, every malloc arena (what a leak "
+                                   "grows; RSS also counts freed pages glibc keeps); null where the C library is not "
+                                   "glibc")
     loop_lag: LoopLagAnswer
 
 

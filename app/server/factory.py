@@ -23,12 +23,15 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..contract.answers import HealthAnswer
+from ..contract.run_cache import RUNS
 from ..vocabulary.limits import MAX_BODY_BYTES
 from . import long_lived
+from .heap import heap_in_use_bytes
 from .loop_lag import LoopLag
 from .middleware import BodyLimit, HeadLimit, SecurityHeaders
 from .off_loop import GZIP_LEVEL, GZIP_MIN_BYTES
 from .pages import FRONTEND, pages
+from .programs import count_programs, programs
 from .routes import router
 from .runtime import enable_compilation_cache, limit_malloc_arenas, use_every_core
 from .vendor import PLOTLY_CACHE, plotly_gzipped, plotly_source
@@ -55,6 +58,7 @@ def create_app(warm_up_scope: str = "full") -> FastAPI:
     enable_compilation_cache()
     limit_malloc_arenas()
     long_lived.watch_traces()
+    count_programs()
 
     loop_lag = LoopLag()
 
@@ -89,9 +93,11 @@ def create_app(warm_up_scope: str = "full") -> FastAPI:
             return Response(plotly_source(), media_type="text/javascript", headers=PLOTLY_CACHE)
         return Response(plotly_gzipped(), media_type="text/javascript", headers={**PLOTLY_CACHE, "Content-Encoding": "gzip"})
 
-    @app.get("/api/health", response_model=HealthAnswer, summary="Liveness, whether the JIT warm-up has finished, and the event loop's lag")
+    @app.get("/api/health", response_model=HealthAnswer, summary="Liveness, the JIT warm-up, programs compiled, memory in use and the event loop's lag")
     async def health():  # on the event loop, which alone writes loop_lag: a worker thread reading it raced (a 500)
         return {"ok": True, "warm": WARM_UP["done"], "warm_up_seconds": WARM_UP["seconds"], "pid": os.getpid(),
+                "programs": programs(), "run_cache": {"bytes": RUNS.bytes, "max_bytes": RUNS.max_bytes},
+                "heap_bytes": heap_in_use_bytes(),
                 "loop_lag": loop_lag.report()}
 
     @app.get("/docs", include_in_schema=False)
