@@ -1,12 +1,17 @@
 """Load test: a real `optiscape serve` (uvicorn on 127.0.0.1) and N concurrent clients sending a mix of requests
 for a fixed time. Reports throughput, p50/p95/p99 latency per kind and overall, the error count, the event
 loop's lag (from /api/health) against the server's own compute times (Server-Timing), and the server's memory
-(RSS from /proc) over the run.
+(RSS from /proc, and the C heap in use from /api/health: RSS also counts the pages the C library keeps after a
+free, which settle; the heap in use is what a leak grows) over the run.
 
 The mix is what a class does: open the page (catalog, mesh, the default scene), change numbers (random rates
 and starts: no recompiles), share (permalink, stream it), compute a basin map, a sweep, seed bands, typed
 functions (a few, each compiled once), plus bad input that must get its 4xx. The first `--settle` seconds are
-load too but not measured, so each kernel of the mix is compiled before memory is compared.
+load too but not measured; it starts with every shape of the mix once and goes on until no server process has
+compiled or loaded a program for QUIET_SECONDS and each one's run cache is FULL (`programs` and `run_cache` of
+/api/health): memory is compared once every kernel of the mix is compiled and the cache of run answers has
+filled, even with a cold compilation cache on a slow machine (there a 15 s settle left compiles and the cache's
+filling in the window: +176 MB, against +10 MB without them).
 
 An error is a 5xx, a transport failure, a timeout, or any answer other than the one expected (200 for good
 input, the documented 4xx for bad input).
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import statistics
@@ -66,12 +72,15 @@ def scene(rng: random.Random, shape: tuple) -> dict:
          "start": [rng.uniform(-1.5, 1.5), rng.uniform(-1.0, 1.5)]} for optimizer in optimizers]}
 
 
-def request_for(kind: str, rng: random.Random, token: str) -> tuple[str, str, dict | None, int]:
-    """(method, path, JSON body, expected status) of one request of `kind`."""
+def request_for(kind: str, rng: random.Random, token: str,
+                variant: int | None = None) -> tuple[str, str, dict | None, int]:
+    """(method, path, JSON body, expected status) of one request of `kind`; `variant` picks its shape or typed
+    function (`VARIANTS` of them) instead of the random choice."""
+    choose = rng.choice if variant is None else (lambda options: options[variant % len(options)])
     if kind == "catalog":
         return "GET", "/api/catalog", None, 200
     if kind == "mesh":
-        return "GET", f"/api/landscapes/{rng.choice(SHAPES['small'])[0]}/mesh?n=80", None, 200
+        return "GET", f"/api/landscapes/{choose(SHAPES['small'])[0]}/mesh?n=80", None, 200
     if kind == "runs":  # the page: 8 runs x 1000 steps
         return "POST", "/api/runs", scene(rng, SHAPES["page"]), 200
     if kind == "default_scene":  # what the page computes on each change of its first scene
@@ -82,7 +91,7 @@ def request_for(kind: str, rng: random.Random, token: str) -> tuple[str, str, di
             params[rate] = params.get(rate, 0.01) * 2 ** rng.uniform(-1, 1)
         return "POST", "/api/runs", body, 200
     if kind == "runs_small":
-        return "POST", "/api/runs", scene(rng, rng.choice(SHAPES["small"])), 200
+        return "POST", "/api/runs", scene(rng, choose(SHAPES["small"])), 200
     if kind == "runs_large":  # 32 runs x 5000 steps: a heavy but allowed scene
         return "POST", "/api/runs", scene(rng, SHAPES["large"]), 200
     if kind == "noisy":
@@ -91,13 +100,13 @@ def request_for(kind: str, rng: random.Random, token: str) -> tuple[str, str, di
             run["noise"] = {"std": 0.2, "seed": rng.randrange(1000)}
         return "POST", "/api/runs", body, 200
     if kind == "expression":
-        f = rng.choice(EXPRESSIONS)
+        f = choose(EXPRESSIONS)
         landscape = {"id": "expression", "params": {"f": f, "constants": {"a": rng.uniform(0, 2)} if "a" in f else {}}}
         return "POST", "/api/runs", {"landscape": landscape, "steps": 500,
                                      "runs": [{"start": [rng.uniform(-2, 2), rng.uniform(-2, 2)],
                                                "schedule": {"id": "constant", "params": {"lr": 0.002}}}]}, 200
     if kind == "permalink":
-        return "POST", "/api/permalinks", scene(rng, rng.choice(SHAPES["small"])), 200
+        return "POST", "/api/permalinks", scene(rng, choose(SHAPES["small"])), 200
     if kind == "stream":
         return "GET", f"/api/runs/stream?s={token}", None, 200
     if kind == "basins":
@@ -123,6 +132,11 @@ def request_for(kind: str, rng: random.Random, token: str) -> tuple[str, str, di
     raise ValueError(kind)
 
 
+VARIANTS = max(len(SHAPES["small"]), len(EXPRESSIONS))  # the most shapes or typed functions a kind chooses from
+QUIET_SECONDS = 5.0  # the settle ends once no server process has compiled or loaded a program for this long
+FULL = 0.9  # and each one's run cache holds at least this share of its bound (it fills, then the oldest go)
+MORE_SETTLE_SECONDS = 300.0  # beyond `settle`: a server that still compiles after that is an error
+
 # kind -> weight: mostly what the page does on every change
 MIX = {"runs": 30, "runs_small": 15, "mesh": 8, "catalog": 4, "noisy": 6, "expression": 6, "permalink": 4,
        "stream": 6, "basins": 3, "sweep": 3, "seeds": 3, "runs_large": 2, "bad_scene": 4, "bad_token": 3,
@@ -144,8 +158,11 @@ class Report:
     clients: int
     samples: list[Sample] = field(default_factory=list)
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (time since start, RSS MB)
+    heap_mb: list[tuple[float, float]] = field(default_factory=list)  # (time since start, C heap in use, MB)
     loop_lag_ms: float = 0.0  # the largest lag of any second of the measured window
     cpu_seconds: float = 0.0  # CPU time the server's processes used in the measured window
+    settle_seconds: float = 0.0  # load before the window: at least `settle`, until the server stopped compiling
+    programs_in_window: int = 0  # programs compiled or loaded in the window (by the process answering last)
 
     @property
     def errors(self) -> list[Sample]:
@@ -158,9 +175,11 @@ class Report:
         pick = lambda q: times[min(len(times) - 1, int(q * len(times)))] * 1e3
         return pick(0.50), pick(0.95), pick(0.99)
 
-    def memory_growth(self) -> tuple[float, float, float]:
-        """(RSS MB at the start of the window, at its end, growth): each the median of a fifth of the samples."""
-        values = [mb for _, mb in self.rss_mb]
+    def memory_growth(self, measure: str = "rss") -> tuple[float, float, float]:
+        """(MB at the start of the window, at its end, growth) of the RSS or (`measure` "heap") of the C heap in
+        use (/api/health's `heap_bytes`, summed over the server's processes): each the median of a fifth of the
+        samples."""
+        values = [mb for _, mb in (self.heap_mb if measure == "heap" else self.rss_mb)]
         fifth = max(1, len(values) // 5)
         first, last = statistics.median(values[:fifth]), statistics.median(values[-fifth:])
         return first, last, last - first
@@ -171,12 +190,16 @@ class Report:
     def lines(self) -> list[str]:
         p50, p95, p99 = self.percentiles()
         first, last, growth = self.memory_growth()
-        out = [f"{self.clients} clients, {self.seconds:.0f} s measured: {len(self.samples)} requests, "
+        out = [f"{self.clients} clients, {self.seconds:.0f} s measured after {self.settle_seconds:.0f} s of load to "
+               f"compile the mix: {len(self.samples)} requests, "
                f"{len(self.samples) / self.seconds:.1f} requests/s, {len(self.errors)} errors",
                f"server CPU: {self.cpu_seconds:.1f} s in the window, {len(self.samples) / max(self.cpu_seconds, 1e-9):.1f} "
                f"requests per CPU-second (requests/s per core, whoever else uses the machine)",
                f"latency all kinds: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms",
-               f"server RSS: {first:.0f} MB -> {last:.0f} MB ({growth:+.1f} MB over the window)",
+               f"server RSS: {first:.0f} MB -> {last:.0f} MB ({growth:+.1f} MB over the window; "
+               f"{self.programs_in_window} programs compiled in it)",
+               "server C heap in use: {:.0f} MB -> {:.0f} MB ({:+.1f} MB over the window)".format(
+                   *self.memory_growth("heap")),
                f"event loop lag, worst second: {self.loop_lag_ms:.1f} ms; largest single compute: "
                f"{self.largest_compute_ms():.1f} ms",
                f"{'kind':<15}{'count':>7}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"]
@@ -255,30 +278,50 @@ async def load(url: str, pid: int, clients: int, seconds: float, settle: float, 
         token = first.json()["token"]
         report = Report(seconds=seconds, clients=clients)
         begin = time.perf_counter()
-        measure_from, end = begin + settle, begin + settle + seconds
-        wall_from = time.time() + settle
+        window = {"from": math.inf, "end": math.inf}  # set once the server has settled
 
         async def client_loop(index: int):
             rng = random.Random(seed * 1000 + index)
-            while (now := time.perf_counter()) < end:
+            while (now := time.perf_counter()) < window["end"]:
                 sample = await one_request(client, rng.choices(kinds, weights)[0], rng, token)
-                if now >= measure_from:
+                if now >= window["from"]:
                     report.samples.append(sample)
 
-        async def memory_loop():
-            await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+        for kind in kinds:  # every shape of the mix once, so the settle below only has rare compiles to wait for
+            for variant in range(VARIANTS):
+                method, path, body, _ = request_for(kind, random.Random(variant), token, variant)
+                await client.request(method, path, json=body)
+
+        async def settle_then_measure():
+            programs, moved, filling = {}, math.inf, {}  # pid -> programs; when a count last moved; pid -> cache
+            while ((now := time.perf_counter()) - begin < settle or now - moved < QUIET_SECONDS
+                   or any(cache["bytes"] < FULL * cache["max_bytes"] for cache in filling.values())):
+                if now - begin > settle + MORE_SETTLE_SECONDS:
+                    raise RuntimeError(f"not settled after {now - begin:.0f} s of load: programs {programs}, "
+                                       f"run caches {filling}")
+                health = (await client.get("/api/health")).json()
+                if programs.get(health["pid"]) != health["programs"]:
+                    programs[health["pid"]], moved = health["programs"], now
+                filling[health["pid"]] = health["run_cache"]
+                await asyncio.sleep(0.25)
+            report.settle_seconds = now - begin
+            window.update({"from": now, "end": now + seconds, "wall_from": time.time(), "programs": programs})
             report.cpu_seconds = -cpu_seconds(pid)
-            while (now := time.perf_counter()) < end:
-                if now >= measure_from:
-                    report.rss_mb.append((now - measure_from, rss_mb(pid)))
+            heap = {}  # pid -> its latest heap in use
+            while (now := time.perf_counter()) < window["end"]:
+                report.rss_mb.append((now - window["from"], rss_mb(pid)))
+                health = (await client.get("/api/health")).json()
+                heap[health["pid"]] = health["heap_bytes"] or 0
+                report.heap_mb.append((now - window["from"], sum(heap.values()) / 2**20))
                 await asyncio.sleep(0.5)
 
-        await asyncio.gather(memory_loop(), *(client_loop(i) for i in range(clients)))
+        await asyncio.gather(settle_then_measure(), *(client_loop(i) for i in range(clients)))
         report.cpu_seconds += cpu_seconds(pid)
         wall_to = time.time()
         health = (await client.get("/api/health")).json()
+        report.programs_in_window = health["programs"] - window["programs"].get(health["pid"], 0)
         report.loop_lag_ms = max((lag for second, lag in health["loop_lag"]["per_second"]
-                                  if wall_from <= second < wall_to - 1), default=0.0)
+                                  if window["wall_from"] <= second < wall_to - 1), default=0.0)
     return report
 
 
@@ -314,7 +357,9 @@ def main():
     report = run(args.clients, args.seconds, args.settle, workers=args.workers)
     print(f"{args.workers} worker(s), mix {args.only or 'all'}; load average before {before}, after {os.getloadavg()}")
     print("\n".join(report.lines()))
-    print(json.dumps({"rss_mb": [round(mb, 1) for _, mb in report.rss_mb[::max(1, len(report.rss_mb) // 20)]]}))
+    every = max(1, len(report.rss_mb) // 20)
+    print(json.dumps({"rss_mb": [round(mb, 1) for _, mb in report.rss_mb[::every]],
+                      "heap_mb": [round(mb, 1) for _, mb in report.heap_mb[::every]]}))
 
 
 if __name__ == "__main__":

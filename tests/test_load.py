@@ -1,10 +1,12 @@
 """The bounded load test, short: a real uvicorn, 6 concurrent clients sending the mixed requests of
 benchmarks/load.py (page scenes, large scenes, streams, basins, sweeps, typed functions, bad input) for 20 s
-after 15 s of the same load to compile the mix. The full figures come from `benchmarks/load.py`.
+after at least 15 s of the same load, until the server has compiled the whole mix. The full figures come from
+`benchmarks/load.py`.
 
 Asserted: no error (every answer the expected one, no 5xx, no timeout); the event loop was never held longer
 than the largest single compute the server itself reported (so no request computes or encodes on the loop);
-the server's memory did not grow over the measured window beyond the noise of one large answer."""
+the server's memory in use (its C heap) did not grow over the measured window beyond the noise of one large
+answer."""
 import sys
 
 import pytest
@@ -36,5 +38,7 @@ def test_no_request_holds_the_event_loop_longer_than_one_scene_compute(report):
 
 
 def test_memory_does_not_grow_under_steady_load(report):
-    first, last, growth = report.memory_growth()
-    assert growth < ONE_LARGE_ANSWER_MB
+    """The C heap in use: the RSS also holds the pages glibc keeps after frees, whose level settles slowly (tens of
+    MB over a 20 s window on 2 cores with no byte more in use); it is printed with the report."""
+    first, last, growth = report.memory_growth("heap")
+    assert first > 0 and growth < ONE_LARGE_ANSWER_MB, "\n".join(report.lines())
