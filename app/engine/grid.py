@@ -68,8 +68,9 @@ def device_mesh() -> Mesh:
 def final_kernel(landscape: Landscape, key: tuple, steps: int, cells: int, lr_per_cell: bool, shared: bool):
     """Jitted: (landscape values, starts (cells, 2), inputs, per-cell step limits, lr, noise (steps, 2),
     use_plateau, f*, tol) -> dict of (cells,) arrays: x, y, loss (NaN where the cell stopped), stop_step
-    (−1: none), stop_code, reached (−1: never). `shared`: the inputs are one run's scalars, shared by every cell; otherwise each leaf has a
-    leading cell axis. Built for one shape (steps, cells), which its scan and vmap assert."""
+    (−1: none), stop_code, reached (−1: never). `shared`: the inputs are one run's scalars, shared by every
+    cell; otherwise each leaf has a leading cell axis. Built for one shape (steps, cells), which its scan and
+    vmap assert."""
     lookahead = key[0] == "lookahead"
     names = tuple(p.name for p in landscape.params)
 
