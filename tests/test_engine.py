@@ -143,14 +143,21 @@ def test_same_scene_same_numbers_and_seeds_matter():
 
 
 def test_a_run_has_the_same_numbers_in_any_company():
-    """Grouping and padding do not change a run: alone, among others, or in a bigger run bucket."""
+    """Grouping and padding do not change a run: alone, among others, in a bigger run bucket, or beside runs of
+    its optimizer with other hyperparameters (a group of their own, whose scalars are theirs)."""
     target = run("adam", "cosine", lr=0.02, start=(-1.2, 1.0))
-    alone = run_scene(make_scene("rosenbrock", steps=300, runs=[target]))[0]
+    other_betas = run("adam", "cosine", lr=0.02, start=(-1.2, 1.0), optimizer_params={"b1": 0.5, "b2": 0.99})
+    slower_sync = run("lookahead", "constant", lr=0.01, optimizer_params={"sync_period": 3})
     crowd = [run("sgd", "step", lr=1e-3)] * 3 + [target] + [run("adam", "constant", lr=0.01)] * 4 + [
-        run("adam", "plateau", lr=0.01), {**run("adam", "cosine", lr=0.01), "plateau": {"patience": 3}}]
-    among = run_scene(make_scene("rosenbrock", steps=300, runs=crowd))[3]
-    np.testing.assert_array_equal(alone.x, among.x)
-    np.testing.assert_array_equal(alone.loss, among.loss)
+        run("adam", "plateau", lr=0.01), {**run("adam", "cosine", lr=0.01), "plateau": {"patience": 3}},
+        other_betas, run("lookahead", "constant", lr=0.01), slower_sync]
+    among = run_scene(make_scene("rosenbrock", steps=300, runs=crowd))
+    for index in (3, 10, 11, 12):
+        alone = run_scene(make_scene("rosenbrock", steps=300, runs=[crowd[index]]))[0]
+        np.testing.assert_array_equal(alone.x, among[index].x)
+        np.testing.assert_array_equal(alone.loss, among[index].loss)
+    assert not np.array_equal(among[3].x, among[10].x)  # the betas reached their run
+    assert not np.array_equal(among[11].x, among[12].x)  # and the sync period its
 
 
 def test_clipping_bounds_every_step():

@@ -6,8 +6,8 @@ pydantic or parsing. Steps:
 1. The learning-rate table (runs x steps) was computed once from the schedules, outside the trajectory loop; the
    kernels consume exactly that table, times the plateau scale where there is one, and the result reports the
    rate each update used.
-2. Runs are grouped by compiled kernel (optimizer ids, plateau or not); each group is one `init` and one or more
-   `advance` calls over arrays padded to a step bucket and a run bucket.
+2. Runs are grouped by compiled kernel (optimizer ids, plateau or not) and hyperparameters; each group is one
+   `init` and one or more `advance` calls over arrays padded to a step bucket and a run bucket.
 3. Where each run stopped, its best loss and first step within tolerance are computed on the device
    (`kernels.ends_kernel`); the records are cut there and summarised.
 4. A plan with `internals` takes the kernels built with them, and each run (each stream chunk) also carries
@@ -87,11 +87,14 @@ class GroupArrays(NamedTuple):
 
 
 def groups(plan: Plan) -> dict[tuple, list[int]]:
-    """(optimizer ids, plateau on) -> run indices. Runs with and without plateau share a compiled kernel but not a
-    group: a run without plateau always takes the loop without it, whoever else is in the scene."""
+    """(optimizer ids, plateau on, hyperparameters) -> run indices. Runs with and without plateau share a compiled
+    kernel but not a group: a run without plateau always takes the loop without it, whoever else is in the scene.
+    A group's runs share their hyperparameters, which enter its kernel as scalars (`kernels.state_axes`); runs
+    that differ there are computed by the same program in calls of their own."""
     out: dict[tuple, list[int]] = {}
     for i, run in enumerate(plan.runs):
-        out.setdefault((run.kernel_key, run.plateau is not None), []).append(i)
+        hyper = tuple((name, float(value).hex()) for name, value in sorted(run.hyperparameters.items()))
+        out.setdefault((run.kernel_key, run.plateau is not None, hyper), []).append(i)
     return out
 
 
@@ -100,8 +103,7 @@ def group_arrays(plan: Plan, indices: list[int]) -> GroupArrays:
     runs = [plan.runs[i] for i in indices]
     size = max(MIN_RUN_BUCKET, 1 << max(0, (len(runs) - 1).bit_length()))
     padded = runs + [runs[0]] * (size - len(runs))
-    hyper_rows = [r.hyperparameters for r in padded]
-    hyper = {name: np.asarray([row[name] for row in hyper_rows], np.float64) for name in hyper_rows[0]}
+    hyper = {name: np.float64(value) for name, value in runs[0].hyperparameters.items()}  # the group's
     inputs = kernels.RunInputs(
         hyper=hyper,
         clip=np.asarray([math.inf if r.clip_norm is None else r.clip_norm for r in padded], np.float64),
@@ -142,7 +144,7 @@ def _chunk_inputs(plan: Plan, indices: list[int], size: int, seeds, stds, start:
 
 def _group_chunks(plan: Plan, group: tuple, indices: list[int], chunk_steps: int | None):
     """Yield (start, records, tail) per chunk of one group: device arrays (runs, length) and (runs,)."""
-    key, with_plateau = group
+    key, with_plateau, _ = group
     size, starts, inputs, seeds, stds = group_arrays(plan, indices)
     total = plan.steps + 1  # records 0..N: the last one only reports θ_N
     length = chunk_steps or bucket(total)

@@ -39,7 +39,8 @@ class Cell(NamedTuple):
 def one_cell(plan: Plan, index: int) -> Cell:
     """Run `index` of the plan as one cell."""
     run = plan.runs[index]
-    inputs = jax.tree.map(lambda column: column[0], group_arrays(plan, [index]).inputs)  # the engine's arrays, row 0
+    inputs = jax.tree.map(lambda column: column[0] if np.ndim(column) else column,  # the engine's arrays, row 0
+                          group_arrays(plan, [index]).inputs)
     noise = noise_table(run.noise_seed, plan.steps) if run.noise_std > 0 else np.zeros((plan.steps, 2))
     return Cell(run.kernel_key, run.plateau is not None, inputs, plan.learning_rates[index], noise)
 
