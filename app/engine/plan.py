@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping
 
 import numpy as np
@@ -46,9 +47,9 @@ class RunPlan:
         """What the compiled kernels depend on: the optimizer ids."""
         return kernel_key(self.optimizer_id, self.optimizer_params)
 
-    @property
+    @cached_property
     def hyperparameters(self) -> dict[str, float]:
-        """The optimizer's numbers, flat (`app.optimizers.flat_hyperparams`)."""
+        """The optimizer's numbers, flat (`app.optimizers.flat_hyperparams`); computed once (read-only)."""
         return flat_hyperparams(self.optimizer_id, self.optimizer_params)
 
 
