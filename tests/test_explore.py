@@ -20,6 +20,15 @@ PEAKS = normalise({"landscape": {"id": "peaks"}, "steps": 300, "runs": [
     {"optimizer": {"id": "momentum"}, "schedule": {"id": "cosine", "params": {"lr": 0.01}}, "start": [0, 1.5]}]})
 
 
+def assert_cells_end_like_their_runs(out: dict, row: int, singles: list) -> None:
+    """Row `row` of a sweep's answer against the single runs its cells stand for: status and stop step, first
+    step within tolerance, and final loss (NaN where the run stopped)."""
+    assert [(s.status, s.stopped_at) for s in singles] == list(zip(out["status"][row], out["stopped_at"][row]))
+    assert [s.summary["steps_to_tolerance"] for s in singles] == list(out["steps_to_tolerance"][row])  # None: never
+    expected = [np.nan if s.stopped_at is not None else s.summary["final_loss"] for s in singles]
+    np.testing.assert_allclose(out["final_loss"][row], expected, rtol=1e-9, atol=1e-12)
+
+
 def test_basin_map_agrees_with_individual_runs_at_sampled_cells():
     n = 24
     grid = explore.basin_map(PEAKS, 0, n)
@@ -46,15 +55,10 @@ def test_sweep_cells_equal_the_runs_they_stand_for():
     lrs = np.geomspace(1e-3, 0.05, 5)
     assert out["final_loss"].shape == (2, 5)
     for i, momentum in enumerate([0.0, 0.9]):
-        for j, lr in enumerate(lrs):
-            run = {**PEAKS["runs"][0], "optimizer": {"id": "momentum", "params": {"momentum": momentum}},
-                   "schedule": {"id": "cosine", "params": {"lr": float(lr)}}}
-            single = run_scene(normalise({**PEAKS, "runs": [run]}))[0]
-            assert out["status"][i][j] == single.status
-            assert out["stopped_at"][i][j] == single.stopped_at  # None: ran to the end
-            assert out["steps_to_tolerance"][i][j] == single.summary["steps_to_tolerance"]
-            if single.status == "ok":
-                assert np.isclose(out["final_loss"][i][j], single.summary["final_loss"], rtol=1e-9, atol=1e-12)
+        singles = [run_scene(normalise({**PEAKS, "runs": [{
+            **PEAKS["runs"][0], "optimizer": {"id": "momentum", "params": {"momentum": momentum}},
+            "schedule": {"id": "cosine", "params": {"lr": float(lr)}}}]}))[0] for lr in lrs]
+        assert_cells_end_like_their_runs(out, i, singles)
 
 
 @pytest.mark.parametrize("kappa", [5.0, 20.0, 50.0, 200.0])
@@ -150,14 +154,10 @@ def test_sweep_cells_stop_where_their_runs_stop():
         {"schedule": {"id": "constant", "params": {"lr": 1e-3}}, "start": [-1.5, 2.0]}]})
     axes = [{"param": "schedule.params.lr", "values": None, "from": 2e-4, "to": 2e-2, "n": 7, "scale": "log"}]
     out = explore.sweep(scene, 0, axes)
-    stopped = 0
-    for j, lr in enumerate(np.geomspace(2e-4, 2e-2, 7)):
-        run = {**scene["runs"][0], "schedule": {"id": "constant", "params": {"lr": float(lr)}}}
-        single = run_scene(normalise({**scene, "runs": [run]}))[0]
-        assert (out["status"][0][j], out["stopped_at"][0][j]) == (single.status, single.stopped_at)
-        assert out["steps_to_tolerance"][0][j] == single.summary["steps_to_tolerance"]
-        stopped += single.stopped_at is not None
-    assert 0 < stopped < 7  # both kinds of cell were compared
+    singles = [run_scene(normalise({**scene, "runs": [{**scene["runs"][0], "schedule": {
+        "id": "constant", "params": {"lr": float(lr)}}}]}))[0] for lr in np.geomspace(2e-4, 2e-2, 7)]
+    assert_cells_end_like_their_runs(out, 0, singles)
+    assert 0 < sum(s.stopped_at is not None for s in singles) < 7  # both kinds of cell were compared
 
 
 @pytest.mark.parametrize("optimizer", [{"id": "adam"}, {"id": "radam"}, {"id": "yogi"},
@@ -173,10 +173,8 @@ def test_sweep_cells_of_optimizers_with_a_step_count_stop_and_end_like_their_run
     out = explore.sweep(scene, 0, [{"param": "schedule.params.lr", "values": [float(lr) for lr in rates]}])
     singles = [run_scene(normalise({**scene, "runs": [{**scene["runs"][0], "schedule": {
         "id": "constant", "params": {"lr": float(lr)}}}]}))[0] for lr in rates]
-    assert [(s.status, s.stopped_at) for s in singles] == list(zip(out["status"][0], out["stopped_at"][0]))
+    assert_cells_end_like_their_runs(out, 0, singles)
     assert 3 <= sum(s.stopped_at is not None for s in singles) < len(rates)  # both kinds of cell were compared
-    expected = [np.nan if s.stopped_at is not None else s.summary["final_loss"] for s in singles]
-    np.testing.assert_allclose(out["final_loss"][0], expected, rtol=1e-9)
 
 
 def test_grid_cells_carry_noise_plateau_and_clipping_like_their_runs():
@@ -214,8 +212,5 @@ def test_start_and_rate_sweep_cells_of_every_optimizer_end_like_their_runs(optim
     for i, lr in enumerate(rates):
         singles = [run_scene(normalise({**scene, "runs": [{**scene["runs"][0], "start": [x0, -1.0], "schedule": {
             "id": "constant", "params": {"lr": lr}}}]}))[0] for x0 in starts]
-        assert [(s.status, s.stopped_at) for s in singles] == list(zip(out["status"][i], out["stopped_at"][i]))
-        assert [s.summary["steps_to_tolerance"] for s in singles] == list(out["steps_to_tolerance"][i])
-        expected = [np.nan if s.stopped_at is not None else s.summary["final_loss"] for s in singles]
-        np.testing.assert_allclose(out["final_loss"][i], expected, rtol=1e-9, atol=1e-12)
+        assert_cells_end_like_their_runs(out, i, singles)
     assert any(step is not None for row in out["steps_to_tolerance"] for step in row)  # some cells reach f*
