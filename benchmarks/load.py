@@ -65,6 +65,11 @@ def schedule(rng: random.Random) -> dict:
     return {"id": kind, "params": {"lr": lr}}
 
 
+# kind -> the shapes or typed functions it chooses among (the compile pass sends each once)
+CHOICES = {"mesh": SHAPES["small"], "runs_small": SHAPES["small"], "permalink": SHAPES["small"],
+           "expression": EXPRESSIONS}
+
+
 def scene(rng: random.Random, shape: tuple) -> dict:
     landscape, optimizers, steps = shape
     return {"landscape": {"id": landscape}, "steps": steps, "runs": [
@@ -75,12 +80,12 @@ def scene(rng: random.Random, shape: tuple) -> dict:
 def request_for(kind: str, rng: random.Random, token: str,
                 variant: int | None = None) -> tuple[str, str, dict | None, int]:
     """(method, path, JSON body, expected status) of one request of `kind`; `variant` picks its shape or typed
-    function (`VARIANTS` of them) instead of the random choice."""
-    choose = rng.choice if variant is None else (lambda options: options[variant % len(options)])
+    function (index into `CHOICES[kind]`) instead of the random choice."""
+    choose = rng.choice if variant is None else (lambda options: options[variant])
     if kind == "catalog":
         return "GET", "/api/catalog", None, 200
     if kind == "mesh":
-        return "GET", f"/api/landscapes/{choose(SHAPES['small'])[0]}/mesh?n=80", None, 200
+        return "GET", f"/api/landscapes/{choose(CHOICES[kind])[0]}/mesh?n=80", None, 200
     if kind == "runs":  # the page: 8 runs x 1000 steps
         return "POST", "/api/runs", scene(rng, SHAPES["page"]), 200
     if kind == "default_scene":  # what the page computes on each change of its first scene
@@ -91,7 +96,7 @@ def request_for(kind: str, rng: random.Random, token: str,
             params[rate] = params.get(rate, 0.01) * 2 ** rng.uniform(-1, 1)
         return "POST", "/api/runs", body, 200
     if kind == "runs_small":
-        return "POST", "/api/runs", scene(rng, choose(SHAPES["small"])), 200
+        return "POST", "/api/runs", scene(rng, choose(CHOICES[kind])), 200
     if kind == "runs_large":  # 32 runs x 5000 steps: a heavy but allowed scene
         return "POST", "/api/runs", scene(rng, SHAPES["large"]), 200
     if kind == "noisy":
@@ -100,13 +105,13 @@ def request_for(kind: str, rng: random.Random, token: str,
             run["noise"] = {"std": 0.2, "seed": rng.randrange(1000)}
         return "POST", "/api/runs", body, 200
     if kind == "expression":
-        f = choose(EXPRESSIONS)
+        f = choose(CHOICES[kind])
         landscape = {"id": "expression", "params": {"f": f, "constants": {"a": rng.uniform(0, 2)} if "a" in f else {}}}
         return "POST", "/api/runs", {"landscape": landscape, "steps": 500,
                                      "runs": [{"start": [rng.uniform(-2, 2), rng.uniform(-2, 2)],
                                                "schedule": {"id": "constant", "params": {"lr": 0.002}}}]}, 200
     if kind == "permalink":
-        return "POST", "/api/permalinks", scene(rng, choose(SHAPES["small"])), 200
+        return "POST", "/api/permalinks", scene(rng, choose(CHOICES[kind])), 200
     if kind == "stream":
         return "GET", f"/api/runs/stream?s={token}", None, 200
     if kind == "basins":
@@ -132,7 +137,6 @@ def request_for(kind: str, rng: random.Random, token: str,
     raise ValueError(kind)
 
 
-VARIANTS = max(len(SHAPES["small"]), len(EXPRESSIONS))  # the most shapes or typed functions a kind chooses from
 QUIET_SECONDS = 5.0  # the settle ends once no server process has compiled or loaded a program for this long
 FULL = 0.9  # and each one's run cache holds at least this share of its bound (it fills, then the oldest go)
 MORE_SETTLE_SECONDS = 300.0  # beyond `settle`: a server that still compiles after that is an error
@@ -288,7 +292,7 @@ async def load(url: str, pid: int, clients: int, seconds: float, settle: float, 
                     report.samples.append(sample)
 
         for kind in kinds:  # every shape of the mix once, so the settle below only has rare compiles to wait for
-            for variant in range(VARIANTS):
+            for variant in range(len(CHOICES.get(kind, [None]))):
                 method, path, body, _ = request_for(kind, random.Random(variant), token, variant)
                 await client.request(method, path, json=body)
 
