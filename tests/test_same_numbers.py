@@ -10,6 +10,10 @@ equal bits). It was recorded before the backend was reorganised into layers (com
 Re-recorded once since, the requests unchanged: on an AMD EPYC with AVX2 only, six of the runs' digests differed
 from the recording (made where XLA:CPU used AVX-512), so the code is now capped at AVX2 on every x86-64 machine
 (`app/__init__.py`); at the same time the grid kernel's new layout moved basin and sweep numbers by rounding.
+Re-recorded again, the requests unchanged, when the run kernel stopped computing the gradient and step norms
+inside its loop (`kernels.derived_records`): XLA then fuses the loop otherwise and contracts other multiply-adds,
+so trajectories moved by rounding (at most 1e-10 relative over these scenes; statuses and stop steps unchanged),
+and the gradient norm is the recomputed gradient's.
 """
 from __future__ import annotations
 

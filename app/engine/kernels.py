@@ -6,14 +6,17 @@ new number never recompiles. A call computes one group of runs that share their 
 scalars, and the optimizer's step counts stay one scalar for the group (`state_axes`), so work that depends only on
 them is done once per step, not once per run. A float64 power costs ~15 ns here, and Adam's bias corrections
 1 − β^t are two per step: 64 Adam runs x 1000 steps on one core took 6-10 ms and take 4-6 ms. The numbers are
-those of per-run hyperparameters bit for bit. `init` builds the carried state; `advance` runs `length` steps of every run
-(`lax.scan` over `app.engine.step.trajectory_step`, vectorised over runs) and returns the new state and per-step
-records. A whole run is one `advance` over its step bucket; a stream is several `advance` calls over the same
+those of per-run hyperparameters bit for bit. `init` builds the carried state; `advance` runs `length` steps of
+every run (`lax.scan` over `app.engine.step.trajectory_step`, vectorised over runs) and returns the new state and
+per-step records. A whole run is one `advance` over its step bucket; a stream is several `advance` calls over the same
 state, which gives the same numbers bit for bit. Each kernel is built for exactly one shape, which its scan and
 vmap assert, so one cache entry is one compiled program and the cache's size bounds them.
 
 Per step k the records hold x_k, y_k, loss_k = f(θ_k), ‖∇f‖ (before noise and clipping), the rate used and
-‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights); a kernel built with `internals` also records the gradient
+‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights). The loop itself records only the iterate, its loss, the
+fast weights and (with plateau) the scaled rate; the norms and the table's rate are read off them after it
+(`derived_records`): each record computed in the loop was more work per step (with the two norms inside, 64 Adam
+runs x 1000 steps took twice as long). A kernel built with `internals` also records the gradient
 (x, y), the update and each field of the optimizer's state after it (`INTERNAL_PREFIX` + "gradient", "update",
 "state.<field>", each (2,) per step). After the loop the chunk also returns its `tail`: the iterate that starts
 the next chunk and its loss. The loop does nothing else: where a run stops, its best loss and its first step
@@ -108,9 +111,9 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
             lr_k, xi_k = per_step
             state, seen = trajectory_step(f, optimizer, lookahead, with_plateau, state, options, lr_k, xi_k,
                                           internals)
-            shown = state.params.slow if lookahead else state.params
-            record = {"x": seen.point[0], "y": seen.point[1], "loss": seen.loss, "grad_norm": norm2(seen.gradient),
-                      "step_norm": norm2(shown - seen.point), "lr": seen.rate}
+            record = {"x": seen.point[0], "y": seen.point[1], "loss": seen.loss}
+            if with_plateau:
+                record["lr"] = seen.rate
             if lookahead:
                 record["fast_x"], record["fast_y"] = seen.grad_point[0], seen.grad_point[1]
             if internals:
@@ -125,7 +128,7 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
         tail = {"x": point[0], "y": point[1], "loss": f(point)}
         if lookahead:
             tail["fast_x"], tail["fast_y"] = state.params.fast[0], state.params.fast[1]
-        return state, records, tail
+        return state, {**records, **derived_records(f, records, tail, lr, with_plateau, lookahead)}, tail
 
     def chunk(landscape_values, state, inputs, lr, noise, use_plateau):
         axes = state_axes(state)
@@ -138,6 +141,32 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
         return jax.lax.cond(use_plateau, branch(True), branch(False))
 
     return jax.jit(chunk)
+
+
+def derived_records(f, records: dict, tail: dict, lr, with_plateau: bool, lookahead: bool) -> dict:
+    """The records read off the loop's after it (one run's (length,) arrays):
+
+        grad_norm_k = ‖∇f(g_k)‖    g_k: where the step took its gradient (θ_k; lookahead: its fast weights)
+        step_norm_k = ‖θ_{k+1} − θ_k‖    (θ_length: the chunk's tail)
+        lr_k = the table's rate    (without plateau: the rate each update used; with it the loop records its own)
+
+    ∇f is the step's gradient recomputed: the same function at the same point, equal up to how XLA contracts
+    multiply-adds (~1e-14 relative where the gradient is a difference of larger terms). The pass goes one step at a
+    time (`lax.map`), so a step's numbers come from the same code whatever the chunk's length: a stream equals a
+    whole run bit for bit (a pass over whole arrays rounded the last elements of a chunk otherwise)."""
+    points = jnp.stack([records["x"], records["y"]], -1)
+    following = jnp.concatenate([points[1:], jnp.stack([tail["x"], tail["y"]])[None]])
+    gradient_at = jnp.stack([records["fast_x"], records["fast_y"]], -1) if lookahead else points
+
+    def norms(per_step):  # one step at a time: every step's numbers come from the same code, whatever the length
+        point, next_point, grad_point = per_step
+        return norm2(jax.grad(f)(grad_point)), norm2(next_point - point)
+
+    grad_norm, step_norm = jax.lax.map(norms, (points, following, gradient_at))
+    out = {"grad_norm": grad_norm, "step_norm": step_norm}
+    if not with_plateau:
+        out["lr"] = lr
+    return out
 
 
 @kernel_cache(maxsize=KERNEL_CACHE)
