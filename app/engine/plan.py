@@ -49,7 +49,7 @@ class RunPlan:
 
     @cached_property
     def hyperparameters(self) -> dict[str, float]:
-        """The optimizer's numbers, flat (`app.optimizers.flat_hyperparams`); computed once (read-only)."""
+        """The optimizer's numbers, flat (`app.optimizers.flat_hyperparams`); computed once, so not to be changed."""
         return flat_hyperparams(self.optimizer_id, self.optimizer_params)
 
 

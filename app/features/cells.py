@@ -1,6 +1,7 @@
 """One run of a plan as the cells of a grid (basin maps, sweeps): its compiled kernel's key, plateau flag, inputs,
-learning rates and noise, taken from the engine's own arrays, so a cell equals the run it stands for. And the
-grids' conventions: −1 from the kernel ("never", "did not stop") is None (null in JSON).
+learning rates and noise, taken from the engine's own arrays, so a cell equals the run it stands for (to rounding:
+the grid kernel's layout contracts multiply-adds otherwise). And the grids' conventions: −1 from the kernel
+("never", "did not stop") is None (null in JSON).
 
 Example:
     >>> from landscapes import LANDSCAPES
