@@ -13,18 +13,18 @@ returns the new state and per-step records. A whole run is one `advance` over it
 shape, which its scan and vmap assert, so one cache entry is one compiled program and the cache's size bounds them.
 
 Per step k the records hold x_k, y_k, loss_k = f(θ_k), ‖∇f‖ (before noise and clipping), the rate used and
-‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights). The loop itself records only the iterate, its loss, the fast weights and
-(with plateau) the scaled rate; the norms and the table's rate are read off them after it (`derived_records`).
-Together: 64 Adam runs x 1000 steps on Rosenbrock, the `advance` call pinned to one core, CPU time: 7-13 ms before,
-4.1-4.5 ms after (1 run: 1.0-1.1 -> 0.8-0.9 ms). A kernel built with `internals` also records the gradient (x, y),
-the update and each field of the optimizer's state after it (`INTERNAL_PREFIX` + "gradient", "update",
-"state.<field>", each (2,) per step). After the loop the chunk also returns its `tail`: the iterate that starts the
-next chunk and its loss. The loop does nothing else: where a run stops, its best loss and its first step within
-tolerance are read off the records afterwards, on the device (`ends_kernel`, `app.engine.stop.run_ends`), so only
-(runs,) arrays wait for the host. XLA:CPU pays per operation in a loop body, so every check kept out of the loop is
-time saved for every run and step. Plateau's state machine costs about 40% more per step; the kernel holds the loop
-twice, with and without it, and a group's `use_plateau` flag picks one at run time (one `lax.cond` per chunk, not
-per step), so choosing the plateau schedule compiles nothing either.
+‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights). The loop itself records only the iterate, its loss, the fast
+weights and (with plateau) the scaled rate; the norms and the table's rate are read off them after it
+(`derived_records`). Together: 64 Adam runs x 1000 steps on Rosenbrock, the `advance` call pinned to one core, CPU
+time: 7-13 ms before, 4.1-4.5 ms after (1 run: 1.0-1.1 -> 0.8-0.9 ms). A kernel built with `internals` also records
+the gradient (x, y), the update and each field of the optimizer's state after it (`INTERNAL_PREFIX` + "gradient",
+"update", "state.<field>", each (2,) per step). After the loop the chunk also returns its `tail`: the iterate that
+starts the next chunk and its loss. The loop does nothing else: where a run stops, its best loss and its first step
+within tolerance are read off the records afterwards, on the device (`ends_kernel`, `app.engine.stop.run_ends`), so
+only (runs,) arrays wait for the host. XLA:CPU pays per operation in a loop body, so every check kept out of the
+loop is time saved for every run and step. Plateau's state machine costs about 40% more per step; the kernel holds
+the loop twice, with and without it, and a group's `use_plateau` flag picks one at run time (one `lax.cond` per
+chunk, not per step), so choosing the plateau schedule compiles nothing either.
 """
 from __future__ import annotations
 
