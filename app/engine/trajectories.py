@@ -43,6 +43,7 @@ from .summary import nearest_minima, summary_of
 
 RECORD_FIELDS = ("x", "y", "loss", "lr", "grad_norm", "step_norm")
 CHUNK_STEPS = 2048  # steps per streamed chunk
+MIN_CHUNK_STEPS = 2  # a chunk of one step is no loop, and would round otherwise (`stream_plan`)
 # A single run compiles to scalar code whose rounding (FMA contraction) differs in the last bit from the
 # vectorised code of 2 or more runs; with at least 2 lanes a run has the same numbers in any company.
 MIN_RUN_BUCKET = 2
@@ -225,8 +226,11 @@ def stream_plan(plan: Plan, chunk_steps: int = CHUNK_STEPS) -> Iterator[dict]:
 
     A chunk holds the iterates start_step.. (x, y, loss) and the updates that start at them (lr, grad_norm,
     step_norm, and `internals` when the plan asks); a run's chunks end where it stopped, so the last update of a
-    stopped run is not sent.
+    stopped run is not sent. `chunk_steps` is at least MIN_CHUNK_STEPS: XLA removes a loop of one step and
+    compiles its body with the program's other operations, which rounds otherwise than the loop.
     """
+    if chunk_steps < MIN_CHUNK_STEPS:
+        raise ValueError(f"chunk_steps must be at least {MIN_CHUNK_STEPS}, got {chunk_steps}")
     finals: dict[int, Trajectory] = {}
     for group, indices in groups(plan).items():
         collected = {i: [] for i in indices}
