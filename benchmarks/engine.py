@@ -14,6 +14,8 @@ the device, waited for); `host` = run_plan − kernels is the engine's work arou
 machine. The devices, the load average and recompilations during the timed engine calls (jax.log_compiles)
 are printed.
 
+A last line times 8 runs each with its own β1 (8 kernel calls), against the same runs sharing one.
+
 `--long RUNSxSTEPS` (e.g. 64x50000, beyond a scene's runs x steps limit: the plan is built directly) times only
 `run_plan` and its kernels, without baselines.
 
@@ -53,10 +55,15 @@ def starts(runs: int) -> np.ndarray:
     return np.stack([rng.uniform(-1.8, 1.8, runs), rng.uniform(-0.8, 2.8, runs)], 1)
 
 
-def scene(runs: int):
+def betas(runs: int, mixed: bool) -> np.ndarray:
+    """Adam's β1 of each run: 0.9 for all, or (mixed) one value each from 0.80 to 0.94."""
+    return np.round(np.linspace(0.8, 0.94, runs), 2) if mixed else np.full(runs, 0.9)
+
+
+def scene(runs: int, mixed: bool = False):
     return scene_of({"landscape": {"id": "rosenbrock"}, "steps": STEPS, "runs": [
-        {"optimizer": {"id": "adam"}, "schedule": {"id": "cosine", "params": {"lr": LR}}, "start": list(p)}
-        for p in starts(runs)]})
+        {"optimizer": {"id": "adam", "params": {"b1": float(b1)}}, "schedule": {"id": "cosine", "params": {"lr": LR}},
+         "start": list(p)} for p, b1 in zip(starts(runs), betas(runs, mixed))]})
 
 
 def cosine_table() -> np.ndarray:
@@ -68,16 +75,17 @@ def grad_numpy(p):
     return np.stack([-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)], 1)
 
 
-def numpy_loop(runs: int) -> np.ndarray:
+def numpy_loop(runs: int, mixed: bool = False) -> np.ndarray:
     p = starts(runs).copy()
     m, v = np.zeros_like(p), np.zeros_like(p)
     lr = cosine_table()
+    b1 = betas(runs, mixed)[:, None]
     out = [p.copy()]
     for k in range(STEPS):
         g = grad_numpy(p)
-        m = 0.9 * m + 0.1 * g
+        m = b1 * m + (1 - b1) * g
         v = 0.999 * v + 0.001 * g * g
-        m_hat, v_hat = m / (1 - 0.9 ** (k + 1)), v / (1 - 0.999 ** (k + 1))
+        m_hat, v_hat = m / (1 - b1 ** (k + 1)), v / (1 - 0.999 ** (k + 1))
         p = p - lr[k] * m_hat / (np.sqrt(v_hat) + 1e-8)
         out.append(p.copy())
     return np.stack(out)
@@ -231,6 +239,19 @@ def main():
               f"{optax_time * 1e3:>14.1f} {numpy_time / engine:>8.1f} {torch_time / engine:>8.1f} "
               f"{optax_time / engine:>8.1f} {best / engine:>7.1f} {os.getloadavg()[0]:>5.2f}")
     print(f"recompilations during the timed engine calls: {len(compiles)}")
+    main_mixed(args.repeat)
+
+
+def main_mixed(repeat: int, runs: int = 8) -> None:
+    """Runs of one optimizer with different hyperparameters are computed in calls of their own (a group's
+    hyperparameters are scalars, `kernels.state_axes`): what that costs, against the same runs sharing β1."""
+    shared, mixed = scene(runs), scene(runs, mixed=True)
+    ours = np.stack([np.stack([r.x, r.y], 1) for r in run_scene(mixed)], 1)
+    assert np.allclose(ours, numpy_loop(runs, mixed=True), rtol=1e-9, atol=1e-12), "engine and numpy disagree"
+    shared_time, mixed_time = timed(lambda: run_scene(shared), repeat), timed(lambda: run_scene(mixed), repeat)
+    numpy_time = timed(lambda: numpy_loop(runs, mixed=True), max(3, repeat // 4))
+    print(f"{runs} runs, each its own β1 ({len(groups(plan_of(mixed)))} kernel calls): {mixed_time * 1e3:.3f} ms, "
+          f"x numpy {numpy_time / mixed_time:.1f}; the same runs sharing β1 (1 call): {shared_time * 1e3:.3f} ms")
 
 
 if __name__ == "__main__":

@@ -12,23 +12,28 @@ returns the new state and per-step records. A whole run is one `advance` over it
 `advance` calls over the same state, which gives the same numbers bit for bit. Each kernel is built for exactly one
 shape, which its scan and vmap assert, so one cache entry is one compiled program and the cache's size bounds them.
 
-Per step k the records hold x_k, y_k, loss_k = f(θ_k), ‖∇f‖ (before noise and clipping), the rate used and
-‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights). The loop itself records only the iterate, its loss, the fast
-weights and (with plateau) the scaled rate; the norms and the table's rate are read off them after it
-(`derived_records`). Together: 64 Adam runs x 1000 steps on Rosenbrock, the `advance` call pinned to one core, CPU
-time: 7-13 ms before, 4.1-4.5 ms after (1 run: 1.0-1.1 -> 0.8-0.9 ms). A kernel built with `internals` also records
-the gradient (x, y), the update and each field of the optimizer's state after it (`INTERNAL_PREFIX` + "gradient",
-"update", "state.<field>", each (2,) per step). After the loop the chunk also returns its `tail`: the iterate that
-starts the next chunk and its loss. The loop does nothing else: where a run stops, its best loss and its first step
-within tolerance are read off the records afterwards, on the device (`ends_kernel`, `app.engine.stop.run_ends`), so
-only (runs,) arrays wait for the host. XLA:CPU compiles the loop as one function (`app/__init__.py`: without that
-it called one compiled kernel per operation of every step, ~50 ns each), so the loop is not unrolled: unrolling
-gained nothing then (Adam + cosine on Rosenbrock, 1000 steps, pinned, unrolled by 4 -> not: 0.17 -> 0.15 ms for
-1 run, 2.26 -> 1.97 ms for 64), and a chunk whose length is not a multiple of the unroll took its last steps in
-code compiled apart, which rounds otherwise (a stream then differed from a whole run). Every check kept out of the
-loop is still time saved for every run and step. Plateau's state machine costs about 40% more per step; the kernel holds
-the loop twice, with and without it, and a group's `use_plateau` flag picks one at run time (one `lax.cond` per
-chunk, not per step), so choosing the plateau schedule compiles nothing either.
+Per step k the records hold x_k, y_k, loss_k = f(θ_k), ‖∇f‖ (the step's gradient, before noise and clipping), the
+rate used (without plateau: the table's, passed through) and ‖θ_{k+1} − θ_k‖ (lookahead: also the fast weights;
+its norms are those of the slow weights' step and of the gradient at the fast ones). A kernel built with
+`internals` also records the gradient (x, y), the update and each field of the optimizer's state after it
+(`INTERNAL_PREFIX` + "gradient", "update", "state.<field>", each (2,) per step). After the loop the chunk also
+returns its `tail`: the iterate that starts the next chunk and its loss. The loop does nothing else: where a run
+stops, its best loss and its first step within tolerance are read off the records afterwards, on the device
+(`ends_kernel`, `app.engine.stop.run_ends`), so only (runs,) arrays wait for the host.
+
+XLA:CPU compiles the loop as one function (`app/__init__.py`); before, it called one compiled kernel per operation
+of every step (~50 ns each), and each record cost a few of those. Measured on Adam + cosine on Rosenbrock, 1000
+steps, the `advance` call pinned to one core (CPU time, 1 / 64 runs):
+- per-operation kernels, the loop unrolled by 4, the norms computed after the loop from the recorded iterates
+  (one step at a time, so a stream equals a whole run): 0.47 / 2.8 ms;
+- the loop compiled whole: 0.17 / 2.26 ms; not unrolled: 0.15 / 1.97 ms (unrolling gains nothing then, and a
+  chunk whose length is not a multiple of the unroll took its last steps in code compiled apart, which rounds
+  otherwise: a stream then differed from a whole run);
+- the norms recorded in the loop again: 0.14 / 1.5-1.65 ms, and an expensive ∇f (a typed expression) is no
+  longer evaluated twice.
+Plateau's state machine costs about 40% more per step; the kernel holds the loop twice, with and without it, and a
+group's `use_plateau` flag picks one at run time (one `lax.cond` per chunk, not per step), so choosing the plateau
+schedule compiles nothing either.
 """
 from __future__ import annotations
 
@@ -70,9 +75,8 @@ def state_axes(state: State) -> State:
     per-run value reaches them (vmap says so, or fails at trace time), so Adam's 1 − β^t is a power per step, not
     one per run and step."""
     integer = lambda leaf: jnp.issubdtype(leaf.dtype, jnp.integer)
-    return State(jax.tree.map(lambda _: 0, state.params), jax.tree.map(lambda leaf: None if integer(leaf) else 0,
-                                                                        state.opt_state),
-                 jax.tree.map(lambda _: 0, state.plateau))
+    return State(params=0, opt_state=jax.tree.map(lambda leaf: None if integer(leaf) else 0, state.opt_state),
+                 plateau=0)
 
 
 INTERNAL_PREFIX = "internals."  # the records a kernel built with internals adds
@@ -114,7 +118,9 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
             lr_k, xi_k = per_step
             state, seen = trajectory_step(f, optimizer, lookahead, with_plateau, state, options, lr_k, xi_k,
                                           internals)
-            record = {"x": seen.point[0], "y": seen.point[1], "loss": seen.loss}
+            moved_to = state.params.slow if lookahead else state.params  # θ_{k+1}
+            record = {"x": seen.point[0], "y": seen.point[1], "loss": seen.loss, "grad_norm": norm2(seen.gradient),
+                      "step_norm": norm2(moved_to - seen.point)}
             if with_plateau:
                 record["lr"] = seen.rate
             if lookahead:
@@ -131,7 +137,7 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
         tail = {"x": point[0], "y": point[1], "loss": f(point)}
         if lookahead:
             tail["fast_x"], tail["fast_y"] = state.params.fast[0], state.params.fast[1]
-        return state, {**records, **derived_records(f, records, tail, lr, with_plateau, lookahead)}, tail
+        return state, records if with_plateau else {**records, "lr": lr}, tail  # without plateau: the table's rate
 
     def chunk(landscape_values, state, inputs, lr, noise, use_plateau):
         axes = state_axes(state)
@@ -144,32 +150,6 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
         return jax.lax.cond(use_plateau, branch(True), branch(False))
 
     return jax.jit(chunk)
-
-
-def derived_records(f, records: dict, tail: dict, lr, with_plateau: bool, lookahead: bool) -> dict:
-    """The records computed after the loop from the ones it kept (one run's (length,) arrays):
-
-        grad_norm_k = ‖∇f(g_k)‖    g_k: where the step took its gradient (θ_k; lookahead: its fast weights)
-        step_norm_k = ‖θ_{k+1} − θ_k‖    (θ_length: the chunk's tail)
-        lr_k = the table's rate    (without plateau: the rate each update used; with it the loop records its own)
-
-    ∇f is the step's gradient recomputed: the same function at the same point, equal up to how XLA contracts
-    multiply-adds (~1e-14 relative where the gradient is a difference of larger terms). The pass goes one step at a
-    time (`lax.map`), so a step's numbers come from the same code whatever the chunk's length: a stream equals a
-    whole run bit for bit (a pass over whole arrays rounded the last elements of a chunk otherwise)."""
-    points = jnp.stack([records["x"], records["y"]], -1)
-    following = jnp.concatenate([points[1:], jnp.stack([tail["x"], tail["y"]])[None]])
-    gradient_at = jnp.stack([records["fast_x"], records["fast_y"]], -1) if lookahead else points
-
-    def norms(per_step):
-        point, next_point, grad_point = per_step
-        return norm2(jax.grad(f)(grad_point)), norm2(next_point - point)
-
-    grad_norm, step_norm = jax.lax.map(norms, (points, following, gradient_at))
-    out = {"grad_norm": grad_norm, "step_norm": step_norm}
-    if not with_plateau:
-        out["lr"] = lr
-    return out
 
 
 @kernel_cache(maxsize=KERNEL_CACHE)
