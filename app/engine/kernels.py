@@ -62,8 +62,16 @@ class RunInputs(NamedTuple):
     noise_std: Any
     plateau: PlateauOptions  # read only by the loop with plateau
 
-    def step_options(self) -> StepOptions:
-        return StepOptions(self.clip, self.noise_std, self.plateau)
+    def step_options(self, used: tuple) -> StepOptions:
+        """The step's options; `used`: `self.used()`, computed over every run or cell of the call."""
+        return StepOptions(self.clip, self.noise_std, self.plateau, *used)
+
+    def used(self) -> tuple:
+        """(noisy, clipping): does any run or cell of the call add noise, does any clip. Without, a step skips
+        that work (`step.when`): g + 0·ξ is g and clipping at +inf keeps g, so the numbers are the same. Adam +
+        cosine on Rosenbrock, 1000 steps, 64 runs, pinned: 1.6-1.7 -> 1.4 ms; a 256² momentum basin map on peaks:
+        16 -> 12-13 ns of CPU per trajectory-step."""
+        return jnp.any(self.noise_std != 0), jnp.any(self.clip != jnp.inf)
 
 
 RUN_AXES = RunInputs(hyper=None, clip=0, noise_std=0, plateau=0)  # vmap's axes: the hyperparameters are scalars
@@ -108,11 +116,11 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
     lookahead = key[0] == "lookahead"
     names = tuple(p.name for p in landscape.params)
 
-    def run_chunk(with_plateau: bool, landscape_values, state: State, inputs: RunInputs, lr, noise):
+    def run_chunk(with_plateau: bool, landscape_values, used, state: State, inputs: RunInputs, lr, noise):
         q = dict(zip(names, landscape_values))
         f = lambda p: landscape.fn(p, q)
         optimizer = lambda rate: transformation(key, inputs.hyper, rate)
-        options = inputs.step_options()
+        options = inputs.step_options(used)
 
         def step(state: State, per_step):
             lr_k, xi_k = per_step
@@ -141,9 +149,10 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
 
     def chunk(landscape_values, state, inputs, lr, noise, use_plateau):
         axes = state_axes(state)
+        used = inputs.used()  # over every run
 
         def branch(with_plateau):
-            return lambda: jax.vmap(lambda *args: run_chunk(with_plateau, landscape_values, *args),
+            return lambda: jax.vmap(lambda *args: run_chunk(with_plateau, landscape_values, used, *args),
                                     in_axes=(axes, RUN_AXES, 0, 0), out_axes=(axes, 0, 0), axis_size=runs)(
                 state, inputs, lr, noise)
 

@@ -5,6 +5,8 @@ Per step k of one run (θ_k the iterate shown; for lookahead the slow weights, w
 
     loss_k, g = f(θ_k), ∇f(θ_k)                      (lookahead: g and the plateau's metric at the fast weights)
     g̃ = clip_by_global_norm(g + std·ξ_k, c)           ξ_k = gradient_noise(seed, k); c = +inf: no clipping
+                                                     (a call where every std is 0 adds no noise, one where every
+                                                     c is +inf computes no clipping: `when`; the same numbers)
     s_k = plateau scale from the metric              (1 without plateau)
     θ_{k+1} = θ_k + optax update with η = lr_k·s_k
 
@@ -51,6 +53,8 @@ class StepOptions(NamedTuple):
     clip: Any  # the clipping norm c; +inf: no clipping
     noise_std: Any
     plateau: PlateauOptions | None  # read only by a step taken with plateau
+    noisy: Any = True  # a flag for every run of a call (`kernels.RunInputs.used`); False: every std is 0
+    clipping: Any = True  # False: every c is +inf
 
 
 class Seen(NamedTuple):
@@ -74,6 +78,18 @@ def clip_by_norm(g, max_norm):
     g if ‖g‖ < c else (g/‖g‖)·c."""
     g_norm = norm2(g)
     return jax.tree.map(lambda g_i: jnp.where(g_norm < max_norm, g_i, (g_i / g_norm) * max_norm), g)
+
+
+def when(flag, fn: Callable, value):
+    """fn(value) if `flag`, else value. A traced flag is a `lax.cond`: one flag for all the runs of a call (not
+    batched by vmap) is a branch, and the work it skips is not done.
+
+    >>> when(False, lambda v: v + 1, 1), when(True, lambda v: v + 1, 1)
+    (1, 2)
+    """
+    if isinstance(flag, bool):
+        return fn(value) if flag else value
+    return jax.lax.cond(flag, fn, lambda v: v, value)
 
 
 def gradient_noise(seed, k):
@@ -122,7 +138,8 @@ def trajectory_step(f: Callable, optimizer: Callable[[Any], optax.GradientTransf
     grad_point = state.params.fast if lookahead else point
     loss_g, g = jax.value_and_grad(f)(grad_point)
     xi = (xi_k[0], xi_k[1]) if isinstance(g, tuple) else xi_k  # the weights' layout: an array or a pair
-    clipped = clip_by_norm(jax.tree.map(lambda g_i, xi_i: g_i + options.noise_std * xi_i, g, xi), options.clip)
+    noisy = when(options.noisy, lambda g: jax.tree.map(lambda g_i, xi_i: g_i + options.noise_std * xi_i, g, xi), g)
+    clipped = when(options.clipping, lambda g: clip_by_norm(g, options.clip), noisy)
     if with_plateau:
         plateau_state, scale = plateau_step(state.plateau, loss_g, options.plateau, lr_k)
         rate = lr_k * scale
