@@ -16,6 +16,7 @@ Example:
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Mapping
@@ -51,6 +52,13 @@ class RunPlan:
     def hyperparameters(self) -> dict[str, float]:
         """The optimizer's numbers, flat (`app.optimizers.flat_hyperparams`); computed once, so not to be changed."""
         return flat_hyperparams(self.optimizer_id, self.optimizer_params)
+
+    @cached_property
+    def hyperparameter_bits(self) -> bytes:
+        """The hyperparameters' exact float64 bits, in the order of their names: equal only where every value is
+        the same number (0.0 and −0.0 differ), so runs that share them can share a kernel call's scalars."""
+        names = sorted(self.hyperparameters)
+        return struct.pack(f"<{len(names)}d", *(self.hyperparameters[name] for name in names))
 
 
 @dataclass(frozen=True)

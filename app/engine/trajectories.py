@@ -98,8 +98,7 @@ def groups(plan: Plan) -> dict[tuple, list[int]]:
     (64 runs sharing β1: 2.0 -> 3.2 ms, a power per run and step)."""
     out: dict[tuple, list[int]] = {}
     for i, run in enumerate(plan.runs):
-        hyper = tuple((name, float(value).hex()) for name, value in sorted(run.hyperparameters.items()))
-        out.setdefault((run.kernel_key, run.plateau is not None, hyper), []).append(i)
+        out.setdefault((run.kernel_key, run.plateau is not None, run.hyperparameter_bits), []).append(i)
     return out
 
 
