@@ -1,9 +1,11 @@
 """The engine as a user meets it: statuses, isolation of runs, no recompilation, chunking, float64, noise."""
 
+import jax
 import numpy as np
 import pytest
 
 from app.contract.compute import run_scene, stream_scene
+from app.engine.trajectories import MIN_CHUNK_STEPS
 from app.schedules import SCHEDULES
 from conftest import compile_log, make_scene, run
 
@@ -116,7 +118,8 @@ def test_chunked_execution_is_bit_identical_to_one_call():
     ])
     whole = run_scene(scene)
     assert whole[1].stopped_at == 5
-    for chunk in (61, 64, 128, 1000, whole[1].stopped_at):  # the last: a stop at the first iterate after a chunk
+    for chunk in (MIN_CHUNK_STEPS, 61, 64, 128, 1000, whole[1].stopped_at):  # the last: a stop at the first
+        # iterate after a chunk
         events = list(stream_scene(scene, chunk_steps=chunk))
         done = events[-1]
         assert done["event"] == "done"
@@ -146,14 +149,17 @@ def test_same_scene_same_numbers_and_seeds_matter():
 
 
 def test_a_run_has_the_same_numbers_in_any_company():
-    """Grouping and padding do not change a run: alone, among others, in a bigger run bucket, or beside runs of
-    its optimizer with other hyperparameters (a group of their own, whose scalars are theirs)."""
+    """Grouping and padding do not change a run: alone, among others, in a bigger run bucket, beside runs of its
+    optimizer with other hyperparameters (a group of their own, whose scalars are theirs), or in a call where other
+    runs add noise or clip (a call without either skips that work: `RunInputs.gradient_work`)."""
     target = run("adam", "cosine", lr=0.02, start=(-1.2, 1.0))
     other_betas = run("adam", "cosine", lr=0.02, start=(-1.2, 1.0), optimizer_params={"b1": 0.5, "b2": 0.99})
     slower_sync = run("lookahead", "constant", lr=0.01, optimizer_params={"sync_period": 3})
     crowd = [run("sgd", "step", lr=1e-3)] * 3 + [target] + [run("adam", "constant", lr=0.01)] * 4 + [
         run("adam", "plateau", lr=0.01), {**run("adam", "cosine", lr=0.01), "plateau": {"patience": 3}},
-        other_betas, run("lookahead", "constant", lr=0.01), slower_sync]
+        other_betas, run("lookahead", "constant", lr=0.01), slower_sync,
+        {**run("adam", "constant", lr=0.01), "clip_norm": 0.5}, {**run("adam", "constant", lr=0.01), "noise": {
+            "std": 0.5, "seed": 1}}]  # in the target's group
     among = run_scene(make_scene("rosenbrock", steps=300, runs=crowd))
     for index in (3, 10, 11, 12):
         alone = run_scene(make_scene("rosenbrock", steps=300, runs=[crowd[index]]))[0]
@@ -192,14 +198,21 @@ def test_summary_reports_distance_and_steps_to_tolerance():
     assert momentum.loss[reached - 1] - (-6.551133) > 1e-3 - 1e-6
 
 
-def test_the_trajectory_loop_is_compiled_as_one_function():
-    """XLA:CPU compiles the run kernel's loop whole (`app/__init__.py`), not as one called kernel per operation of
-    every step (~3x slower for one run). Should a JAX upgrade drop or rename the option, XLA would ignore it
-    silently; this says so."""
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="an XLA:CPU option: other backends compile otherwise")
+def test_the_trajectory_loops_are_compiled_as_one_function():
+    """XLA:CPU compiles the run kernel's and the grid kernel's loops whole (`app/__init__.py`), not as one called
+    kernel per operation of every step (~3x slower for one run). Should a JAX upgrade drop or rename the option,
+    XLA would ignore it silently; this says so."""
     from app.contract.plans import plan_of
     from app.contract.scene import scene_of
     from app.engine import kernels
+    from app.engine.grid import final_kernel
     from app.engine.trajectories import _chunk_inputs, group_arrays, groups
+    from app.features.cells import one_cell, tiled
+
+    def assert_compiled_whole(program: str):
+        loops = program.count(" while(")  # the trajectory loops, with and without plateau
+        assert loops >= 2 and program.count('xla_cpu_small_call="true"') == loops  # each compiled as one function
 
     plan = plan_of(scene_of(make_scene("rosenbrock", steps=50, runs=[run("adam", "cosine", lr=1e-2)])))
     (group, indices), = groups(plan).items()
@@ -208,6 +221,10 @@ def test_the_trajectory_loop_is_compiled_as_one_function():
     state = kernels.init_kernel(group[0], size)(starts, inputs.hyper)
     lr, noise = _chunk_inputs(plan, indices, size, seeds, stds, 0, length)
     advance = kernels.advance_kernel(plan.landscape, group[0], length, size, False)
-    program = advance.lower(plan.landscape_values, state, inputs, lr, noise, np.asarray(False)).compile().as_text()
-    loops = program.count(" while(")  # the trajectory loops (with and without plateau) and those after them
-    assert loops >= 2 and program.count('xla_cpu_small_call="true"') == loops  # each compiled as one function
+    assert_compiled_whole(advance.lower(plan.landscape_values, state, inputs, lr, noise, np.asarray(False))
+                          .compile().as_text())
+    cell, cells = one_cell(plan, 0), 8
+    grid = final_kernel(plan.landscape, cell.key, plan.steps, cells, False, False)
+    assert_compiled_whole(grid.lower(plan.landscape_values, np.zeros((cells, 2)), tiled(cell.inputs, cells),
+                                     np.full(cells, 50.0), cell.learning_rates, cell.noise, np.asarray(False),
+                                     np.float64(0.0), np.float64(1e-3)).compile().as_text())

@@ -16,8 +16,9 @@ so trajectories moved by rounding (at most 1e-10 relative over these scenes; sta
 and the gradient norm is the recomputed gradient's. Re-recorded a third time, the requests unchanged, when XLA:CPU
 began compiling each trajectory loop as one function (`app/__init__.py`), the run kernel stopped unrolling its
 loop and recorded the gradient and step norms in it again (the gradient norm is the step's own gradient's once
-more), and a call without noise or clipping stopped computing them (`kernels.RunInputs.used`): trajectories moved by rounding (at most 1.4e-10 relative, in preset smith_clr), statuses, stop steps and
-steps to tolerance unchanged; near a minimum, losses moved by up to 1e-20 absolute and gradient norms by up to
+more), and a call without noise or clipping stopped computing them (`kernels.RunInputs.gradient_work`):
+trajectories moved by rounding (at most 1.4e-10 relative, in preset smith_clr), statuses, stop steps and steps
+to tolerance unchanged; near a minimum, losses moved by up to 1e-20 absolute and gradient norms by up to
 3e-14 (peaks' gradient there is a difference of terms of size ~10); one cell's final loss in the sweep "start and
 clipping" by 3e-8 relative.
 """

@@ -39,8 +39,8 @@ reached steps are those of before; final points equal to rounding (XLA contracts
 the new layout; the cells still equal their runs as tested). On a 256² × 500 momentum basin map on peaks (2 CPU
 devices, back to back with the former layout): 27.9 -> 21.5 ns of CPU, 0.49 -> 0.37 s. Since then the loop is
 compiled as one function (`app/__init__.py`: 0.30 -> 0.28 s, and 1.7 -> 1.3 s to compile), and a block without
-noise or clipping skips them (`RunInputs.used`): 15.8 -> 11.7-12.5 ns of CPU, 8.4 -> 6.5-7.0 ns of wall time per
-trajectory-step, 0.275 -> 0.21-0.23 s for the answer (back to back with e7438a0's code).
+noise or clipping skips them (`RunInputs.gradient_work`): 15.8 -> 11.7-12.5 ns of CPU, 8.4 -> 6.5-7.0 ns of wall
+time per trajectory-step, 0.275 -> 0.21-0.23 s for the answer (back to back with e7438a0's code).
 """
 from __future__ import annotations
 
@@ -77,13 +77,13 @@ def final_kernel(landscape: Landscape, key: tuple, steps: int, cells: int, lr_pe
     lookahead = key[0] == "lookahead"
     names = tuple(p.name for p in landscape.params)
 
-    def one(with_plateau, used, landscape_values, start, inputs: RunInputs, limit, lr, noise, target, tolerance):
+    def one(with_plateau, work, landscape_values, start, inputs: RunInputs, limit, lr, noise, target, tolerance):
         """One cell; `limit` is its number of steps (a steps sweep), the run's steps otherwise."""
         q = dict(zip(names, landscape_values))
         f = lambda p: landscape.fn(p, q)
         start = (start[0], start[1])  # weights as a pair: vmap keeps each coordinate in one array of cells
         optimizer = lambda rate: transformation(key, inputs.hyper, rate)
-        options = inputs.step_options(used)
+        options = inputs.step_options(work)
 
         def step(carry, per_step):
             state, stop_step, stop_code, reached, k = carry
@@ -122,10 +122,10 @@ def final_kernel(landscape: Landscape, key: tuple, steps: int, cells: int, lr_pe
     in_axes = (None, 0, inputs_axes, 0, 0 if lr_per_cell else None, None, None, None)
 
     def grid(landscape_values, starts, inputs, limits, lr, noise, use_plateau, target, tolerance):
-        used = inputs.used()  # over the block's cells
+        work = inputs.gradient_work()  # over the block's cells
 
         def branch(with_plateau):
-            cell = lambda *args: one(with_plateau, used, *args)
+            cell = lambda *args: one(with_plateau, work, *args)
             return lambda: jax.vmap(cell, in_axes=in_axes, axis_size=cells)(
                 landscape_values, starts, inputs, limits, lr, noise, target, tolerance)
 

@@ -4,8 +4,9 @@ One kernel per (landscape, optimizer ids) and shape (chunk length, run bucket); 
 hyperparameters, starts, clipping, noise, plateau options, landscape parameters) arrives as float64 arrays, so a new
 number never recompiles. A call computes one group of runs that share their hyperparameters: those enter as scalars,
 and the optimizer's step counts stay one scalar for the group (`state_axes`), so work that depends only on them is
-done once per step, not once per run (Adam's bias corrections 1 − β^t: two float64 powers, ~10-15 ns each here, were
-half the loop's time at 64 runs). The numbers are those of per-run hyperparameters bit for bit; runs of one
+done once per step, not once per run (Adam's bias corrections 1 − β^t: two float64 powers per run and step were
+half the loop's time at 64 runs when measured with per-operation kernels, and still 40% with the loop compiled
+whole: `trajectories.groups`). The numbers are those of per-run hyperparameters bit for bit; runs of one
 optimizer with other hyperparameters are computed in calls of their own. `init` builds the carried state; `advance`
 runs `length` steps of every run (`lax.scan` over `app.engine.step.trajectory_step`, vectorised over runs) and
 returns the new state and per-step records. A whole run is one `advance` over its step bucket; a stream is several
@@ -30,10 +31,11 @@ steps, the `advance` call pinned to one core (CPU time, 1 / 64 runs):
   chunk whose length is not a multiple of the unroll took its last steps in code compiled apart, which rounds
   otherwise: a stream then differed from a whole run);
 - the norms recorded in the loop again: 0.14 / 1.5-1.65 ms, and an expensive ∇f (a typed expression) is no
-  longer evaluated twice.
-Plateau's state machine costs about 40% more per step; the kernel holds the loop twice, with and without it, and a
-group's `use_plateau` flag picks one at run time (one `lax.cond` per chunk, not per step), so choosing the plateau
-schedule compiles nothing either.
+  longer evaluated twice;
+- a call without noise or clipping skips them (`RunInputs.gradient_work`): 0.14 / 1.25-1.4 ms.
+This table is the one the other modules' figures refer to. Plateau's state machine costs about 40% more per step;
+the kernel holds the loop twice, with and without it, and a group's `use_plateau` flag picks one at run time (one
+`lax.cond` per chunk, not per step), so choosing the plateau schedule compiles nothing either.
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ from ..optimizers import transformation
 from ..optimizers.plateau import PlateauOptions
 from ..vocabulary.compile_once import bucket, kernel_cache
 from .stop import run_ends
-from .step import State, StepOptions, gradient_noise, norm2, start_state, trajectory_step
+from .step import GradientWork, State, StepOptions, gradient_noise, norm2, start_state, trajectory_step
 
 
 class RunInputs(NamedTuple):
@@ -62,19 +64,23 @@ class RunInputs(NamedTuple):
     noise_std: Any
     plateau: PlateauOptions  # read only by the loop with plateau
 
-    def step_options(self, used: tuple) -> StepOptions:
-        """The step's options; `used`: `self.used()`, computed over every run or cell of the call."""
-        return StepOptions(self.clip, self.noise_std, self.plateau, *used)
+    def step_options(self, work: GradientWork) -> StepOptions:
+        return StepOptions(self.clip, self.noise_std, self.plateau, work)
 
-    def used(self) -> tuple:
-        """(noisy, clipping): does any run or cell of the call add noise, does any clip. Without, a step skips
-        that work (`step.when`): g + 0·ξ is g and clipping at +inf keeps g, so the numbers are the same. Adam +
-        cosine on Rosenbrock, 1000 steps, 64 runs, pinned: 1.6-1.7 -> 1.4 ms; a 256² momentum basin map on peaks:
-        16 -> 12-13 ns of CPU per trajectory-step. Not on an accelerator, where a branch in the loop would copy its
-        flag back to the host at every step: there both are computed, as before."""
+    def gradient_work(self) -> GradientWork:
+        """Whether any run or cell of the call adds noise, whether any clips: computed outside the vmap, so each is
+        one flag and a step without that work skips it (`step.when`, a branch). g + 0·ξ is g (but for the sign of
+        a zero) and clipping at +inf keeps g (`step.clip_by_norm`), so a run's numbers do not depend on its company.
+        On an accelerator both are computed: a branch inside the loop would copy its flag to the host every step.
+
+        >>> import numpy as np
+        >>> work = RunInputs({}, np.array([np.inf, 2.0]), np.zeros(2), None).gradient_work()
+        >>> bool(work.noisy), bool(work.clipping)
+        (False, True)
+        """
         if jax.default_backend() != "cpu":
-            return True, True
-        return jnp.any(self.noise_std != 0), jnp.any(self.clip != jnp.inf)
+            return GradientWork(True, True)
+        return GradientWork(jnp.any(self.noise_std != 0), jnp.any(self.clip != jnp.inf))
 
 
 RUN_AXES = RunInputs(hyper=None, clip=0, noise_std=0, plateau=0)  # vmap's axes: the hyperparameters are scalars
@@ -119,11 +125,11 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
     lookahead = key[0] == "lookahead"
     names = tuple(p.name for p in landscape.params)
 
-    def run_chunk(with_plateau: bool, landscape_values, used, state: State, inputs: RunInputs, lr, noise):
+    def run_chunk(with_plateau: bool, landscape_values, work, state: State, inputs: RunInputs, lr, noise):
         q = dict(zip(names, landscape_values))
         f = lambda p: landscape.fn(p, q)
         optimizer = lambda rate: transformation(key, inputs.hyper, rate)
-        options = inputs.step_options(used)
+        options = inputs.step_options(work)
 
         def step(state: State, per_step):
             lr_k, xi_k = per_step
@@ -152,10 +158,10 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
 
     def chunk(landscape_values, state, inputs, lr, noise, use_plateau):
         axes = state_axes(state)
-        used = inputs.used()  # over every run
+        work = inputs.gradient_work()  # over every run
 
         def branch(with_plateau):
-            return lambda: jax.vmap(lambda *args: run_chunk(with_plateau, landscape_values, used, *args),
+            return lambda: jax.vmap(lambda *args: run_chunk(with_plateau, landscape_values, work, *args),
                                     in_axes=(axes, RUN_AXES, 0, 0), out_axes=(axes, 0, 0), axis_size=runs)(
                 state, inputs, lr, noise)
 

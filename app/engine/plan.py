@@ -54,11 +54,16 @@ class RunPlan:
         return flat_hyperparams(self.optimizer_id, self.optimizer_params)
 
     @cached_property
-    def hyperparameter_bits(self) -> bytes:
-        """The hyperparameters' exact float64 bits, in the order of their names: equal only where every value is
-        the same number (0.0 and −0.0 differ), so runs that share them can share a kernel call's scalars."""
-        names = sorted(self.hyperparameters)
-        return struct.pack(f"<{len(names)}d", *(self.hyperparameters[name] for name in names))
+    def hyperparameter_bits(self) -> tuple[tuple[str, ...], bytes]:
+        """The hyperparameters' names and exact float64 bits: equal only where every value is the same number (0.0
+        and −0.0 differ), so runs that share them can share a kernel call's scalars.
+
+        >>> still = lambda m: RunPlan("", "momentum", {"momentum": m}, "constant", {"lr": 0.1}, (0.0, 0.0))
+        >>> still(0.0).hyperparameter_bits == still(-0.0).hyperparameter_bits, still(0.0).hyperparameter_bits[0]
+        (False, ('momentum',))
+        """
+        names = tuple(sorted(self.hyperparameters))
+        return names, struct.pack(f"<{len(names)}d", *(self.hyperparameters[name] for name in names))
 
 
 @dataclass(frozen=True)

@@ -47,14 +47,21 @@ class State(NamedTuple):
     plateau: PlateauState
 
 
+class GradientWork(NamedTuple):
+    """Which of the gradient's extras a step computes: one flag each for every run of a kernel call (the kernels
+    compute them over the call's runs; True: compute it)."""
+
+    noisy: Any = True  # False: every run's noise std is 0, so no noise is added
+    clipping: Any = True  # False: every run's c is +inf, so nothing is clipped
+
+
 class StepOptions(NamedTuple):
     """A run's per-step options (arrays: new values recompile nothing)."""
 
     clip: Any  # the clipping norm c; +inf: no clipping
     noise_std: Any
     plateau: PlateauOptions | None  # read only by a step taken with plateau
-    noisy: Any = True  # a flag for every run of a call (`kernels.RunInputs.used`); False: every std is 0
-    clipping: Any = True  # False: every c is +inf
+    work: GradientWork = GradientWork()
 
 
 class Seen(NamedTuple):
@@ -69,15 +76,24 @@ class Seen(NamedTuple):
 
 
 def norm2(v):
-    """‖v‖ of a 2-vector, written out (a reduction is one more kernel launch per step on XLA:CPU)."""
+    """‖v‖ of a 2-vector, written out: √(v₀² + v₁²)."""
     return jnp.sqrt(v[0] * v[0] + v[1] * v[1])
 
 
 def clip_by_norm(g, max_norm):
     """optax.clip_by_global_norm for one 2-vector (an array, or a pair of coordinates), the same arithmetic:
-    g if ‖g‖ < c else (g/‖g‖)·c."""
+    g if ‖g‖ < c or c = +inf else (g/‖g‖)·c. At c = +inf (no clipping) g is kept whatever its norm: optax would
+    give (g/inf)·inf = NaN where ‖g‖ overflows (finite components above ~1e154).
+
+    >>> import jax.numpy as jnp
+    >>> [float(v) for v in clip_by_norm(jnp.array([3.0, 4.0]), 1.0)]
+    [0.6000000000000001, 0.8]
+    >>> float(clip_by_norm(jnp.array([1e200, 0.0]), jnp.inf)[0])  # ‖g‖ overflows; no clipping keeps g
+    1e+200
+    """
     g_norm = norm2(g)
-    return jax.tree.map(lambda g_i: jnp.where(g_norm < max_norm, g_i, (g_i / g_norm) * max_norm), g)
+    kept = (g_norm < max_norm) | (max_norm == jnp.inf)
+    return jax.tree.map(lambda g_i: jnp.where(kept, g_i, (g_i / g_norm) * max_norm), g)
 
 
 def when(flag, fn: Callable, value):
@@ -138,8 +154,9 @@ def trajectory_step(f: Callable, optimizer: Callable[[Any], optax.GradientTransf
     grad_point = state.params.fast if lookahead else point
     loss_g, g = jax.value_and_grad(f)(grad_point)
     xi = (xi_k[0], xi_k[1]) if isinstance(g, tuple) else xi_k  # the weights' layout: an array or a pair
-    noisy = when(options.noisy, lambda g: jax.tree.map(lambda g_i, xi_i: g_i + options.noise_std * xi_i, g, xi), g)
-    clipped = when(options.clipping, lambda g: clip_by_norm(g, options.clip), noisy)
+    noisy = when(options.work.noisy, lambda g: jax.tree.map(lambda g_i, xi_i: g_i + options.noise_std * xi_i, g, xi),
+                 g)
+    clipped = when(options.work.clipping, lambda g: clip_by_norm(g, options.clip), noisy)
     if with_plateau:
         plateau_state, scale = plateau_step(state.plateau, loss_g, options.plateau, lr_k)
         rate = lr_k * scale
