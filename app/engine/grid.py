@@ -11,9 +11,10 @@ why, and the first step within tolerance:
 
 Cells are vectorised with vmap and sharded across every JAX device (`jax.sharding`, a 1-D mesh over cells), at
 most BLOCK cells per CPU device and call (ACCELERATOR_BLOCK on a GPU): one compiled program for all devices,
-called as often as the grid needs (a block's state stays in the cache). The calls are asynchronous, so with one
-CPU device per core (`app.server.runtime.use_every_core`) blocks run on every core at once; the results are
-identical whatever the number of devices. When every cell shares the run's hyperparameters, clipping and plateau
+called as often as the grid needs (a block's state stays in the cache). Each call runs its block's shards on every
+device at once, so with one CPU device per core (`app.server.runtime.use_every_core`) every core computes (also
+with dispatch synchronous, as `app/__init__.py` has it: measured the same); the results are identical whatever
+the number of devices. When every cell shares the run's hyperparameters, clipping and plateau
 options (a basin map), they enter as scalars, not per-cell arrays: the same numbers, bit for bit (the noise level
 stays a per-cell array: as a scalar, XLA rounds g + std·ξ differently). Together, on a 256² basin map of
 momentum on peaks: 29 -> 22 ns of CPU per trajectory-step on one core. As in the run kernel, the loop is compiled
@@ -169,7 +170,7 @@ def run_grid(landscape: Landscape, landscape_values: np.ndarray, key: tuple, ste
     constants = (np.asarray(use_plateau), np.float64(target), np.float64(tolerance))
     sharding = NamedSharding(device_mesh(), PartitionSpec("cells"))
     outs = []
-    for first in range(0, padded, size):  # asynchronous calls, each a block on every device
+    for first in range(0, padded, size):  # one call per block, each on every device
         cut = lambda a: jax.device_put(a[first:first + size], sharding) if np.ndim(a) else a
         outs.append(kernel(np.asarray(landscape_values), cut(starts), jax.tree.map(cut, inputs), cut(limits),
                            cut(lr) if lr_per_cell else lr, noise, *constants))
