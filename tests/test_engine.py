@@ -198,11 +198,13 @@ def test_summary_reports_distance_and_steps_to_tolerance():
     assert momentum.loss[reached - 1] - (-6.551133) > 1e-3 - 1e-6
 
 
-@pytest.mark.skipif(jax.default_backend() != "cpu", reason="an XLA:CPU option: other backends compile otherwise")
 def test_the_trajectory_loops_are_compiled_as_one_function():
     """XLA:CPU compiles the run kernel's and the grid kernel's loops whole (`app/__init__.py`), not as one called
     kernel per operation of every step (~3x slower for one run). Should a JAX upgrade drop or rename the option,
-    XLA would ignore it silently; this says so."""
+    XLA would ignore it silently; this says so. (Asked inside the test: asking JAX for its backend when the module
+    is collected would start it before the server tests choose one device per core.)"""
+    if jax.default_backend() != "cpu":
+        pytest.skip("an XLA:CPU option: other backends compile otherwise")
     from app.contract.plans import plan_of
     from app.contract.scene import scene_of
     from app.engine import kernels

@@ -192,17 +192,18 @@ def _results(plan: Plan, records: dict, stop, code, best, reached) -> list[Traje
     rows = np.arange(len(stop))
     nearest = nearest_minima(plan.minima, records["x"][rows, iterates - 1], records["y"][rows, iterates - 1])
     out = []
-    for row, n in enumerate(iterates.tolist()):
+    ends = zip(iterates.tolist(), *(np.asarray(values).tolist() for values in (stop, code, best, reached)))
+    for row, (n, stop_k, code_k, best_loss, reached_k) in enumerate(ends):  # Python numbers: no numpy scalars
         fields = {name: records[name][row, :n] for name in ("x", "y", "loss")}
         fields.update({name: records[name][row, :n - 1] for name in ("lr", "grad_norm", "step_norm")})
-        result = Trajectory(**fields, status=STATUS[code[row]], stopped_at=None if stop[row] < 0 else int(stop[row]))
+        result = Trajectory(**fields, status=STATUS[code_k], stopped_at=None if stop_k < 0 else stop_k)
         if "fast_x" in records:
             result.fast_x, result.fast_y = records["fast_x"][row, :n], records["fast_y"][row, :n]
         if plan.internals:
             result.internals = nested_internals({name: values[row, :n - 1] for name, values in records.items()
                                                  if name.startswith(kernels.INTERNAL_PREFIX)})
-        result.summary = summary_of(plan.minima, result.loss[-1], best[row],
-                                    None if reached[row] < 0 else int(reached[row]), plan.tolerance, nearest[row])
+        result.summary = summary_of(plan.minima, result.loss[-1], best_loss, None if reached_k < 0 else reached_k,
+                                    plan.tolerance, nearest[row])
         out.append(result)
     return out
 
