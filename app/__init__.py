@@ -40,9 +40,10 @@ import jax  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 # XLA:CPU runs a call on the calling thread instead of handing it to another and waiting: the engine's calls are
-# small and each answer waits for them. Measured back to back (benchmarks/engine.py, api.py): a 1-run scene
-# 0.89 -> 0.75 ms, the learning-rate table 0.16 -> 0.06 ms; POST /api/runs of 8 x 1000 steps 17.4 -> 16.1 ms, a
-# 20,000-step stream's first chunk 7.9 -> 6.6 ms. Grids are as fast (each call runs on every device at once).
+# small and each answer waits for them. Measured back to back (benchmarks/engine.py): a 1-run scene 0.89 -> 0.75
+# ms, the learning-rate table 0.16 -> 0.06 ms. Through the server (benchmarks/api.py) a first pair of runs showed
+# POST /api/runs of 8 x 1000 steps 17.4 -> 16.1 ms, a later one no difference beyond the noise (HTTP and JSON are
+# most of those milliseconds). Grids are as fast (each call runs on every device at once).
 jax.config.update("jax_cpu_enable_async_dispatch", False)
 
 __version__ = "0.1.0"
