@@ -15,9 +15,10 @@ called as often as the grid needs (a block's state stays in the cache). Each cal
 device at once, so with one CPU device per core (`app.server.runtime.use_every_core`) every core computes (also
 with dispatch synchronous, as `app/__init__.py` has it: measured the same). The results are meant to be identical
 whatever the number of devices, and each device takes at least MIN_DEVICE_CELLS cells per call so that small
-grids are (with 2 cells on each of 2 devices against 4 on one, XLA compiled other code: other last bits); one
-recorded basin map with plateau and noise (tests/data/same_numbers.json) still differs between 1 and 2 devices,
-as it did before the loops were compiled whole (not yet understood). When every cell shares the run's hyperparameters, clipping and plateau
+grids are (with 2 cells on each of 2 devices against 4 on one, XLA compiled other code: other last bits). A known
+bug remains, as before the loops were compiled whole: grids of Adam and its relatives with shared hyperparameters
+differ in their last bits between 1 and 2 devices, because the partitioned program multiplies the moments by
+1/(1 − β^t) where the single-device one divides by 1 − β^t (seen in the optimized HLO). When every cell shares the run's hyperparameters, clipping and plateau
 options (a basin map), they enter as scalars, not per-cell arrays: the same numbers, bit for bit (the noise level
 stays a per-cell array: as a scalar, XLA rounds g + std·ξ differently). Together, on a 256² basin map of
 momentum on peaks: 29 -> 22 ns of CPU per trajectory-step on one core. As in the run kernel, the loop is compiled
