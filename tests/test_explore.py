@@ -118,31 +118,36 @@ def test_explore_endpoints_and_their_422s(client):
 
 
 def test_grid_blocks_run_on_every_device_with_identical_results():
-    """One CPU device per core (`use_every_core`, here 1 and 2 by OPTISCAPE_CPU_DEVICES): a basin map of two blocks
-    (72² cells) on two devices is the same, bit for bit, as on one; so is a sweep of 3 cells with noise, clipping
-    and plateau (each device takes at least `grid.MIN_DEVICE_CELLS`: with 2 cells on each of 2 devices against 4
-    on one, XLA compiled other code and the cells differed in the last bits)."""
+    """One CPU device per core (`use_every_core`, here 1 and 2 by OPTISCAPE_CPU_DEVICES): a basin map of several
+    blocks (72² cells) on two devices is the same, bit for bit, as on one; so are a sweep of 3 cells with noise,
+    clipping and plateau and an Adam basin map of 25 cells (both differed in their last bits while one call
+    sharded a block over the devices: XLA compiled other code for each count; `grid.block_size`)."""
     noisy = normalise({"landscape": {"id": "rosenbrock"}, "steps": 120, "runs": [
         {"optimizer": {"id": "momentum"}, "schedule": {"id": "constant", "params": {"lr": 1e-3}},
          "plateau": {"patience": 3, "factor": 0.3, "convention": "optax"}, "clip_norm": 2.0,
          "noise": {"std": 0.5, "seed": 3}, "start": [-1.2, 1.0]}]})
+    adam = normalise({"landscape": {"id": "rosenbrock"}, "steps": 120, "runs": [
+        {"optimizer": {"id": "adam"}, "schedule": {"id": "constant", "params": {"lr": 1e-3}}}]})
     script = (
         "import json, sys; from app.server.runtime import use_every_core; devices = use_every_core();"
         "from app.contract.scene import normalise; from app.contract import compute as explore;"
         "s = normalise(json.loads(sys.argv[1])); g = explore.basin_map(s, 0, 72);"
         "w = explore.sweep(json.loads(sys.argv[2]), 0, [{'param': 'start.0', 'values': [-1.5, -1.0, 0.5]}]);"
+        "a = explore.basin_map(json.loads(sys.argv[3]), 0, 5);"
         "print(json.dumps({'devices': devices, 'basin': g['basin'].tolist(),"
-        " 'loss': [repr(v) for v in g['final_loss'].ravel()], 'sweep': [repr(v) for v in w['final_loss'][0]]}))")
+        " 'loss': [repr(v) for v in g['final_loss'].ravel()], 'sweep': [repr(v) for v in w['final_loss'][0]],"
+        " 'adam': [repr(v) for v in a['final_loss'].ravel()]}))")
     outputs = []
     for devices in ("1", "2"):
-        done = subprocess.run([sys.executable, "-c", script, json.dumps(PEAKS), json.dumps(noisy)], cwd=ROOT,
+        done = subprocess.run([sys.executable, "-c", script, json.dumps(PEAKS), json.dumps(noisy), json.dumps(adam)],
+                              cwd=ROOT,
                               capture_output=True, text=True, timeout=300,
                               env={**os.environ, "OPTISCAPE_CPU_DEVICES": devices})
         assert done.returncode == 0, done.stderr[-2000:]
         outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     assert [o["devices"] for o in outputs] == [1, 2]
     assert outputs[0]["basin"] == outputs[1]["basin"] and outputs[0]["loss"] == outputs[1]["loss"]
-    assert outputs[0]["sweep"] == outputs[1]["sweep"]
+    assert outputs[0]["sweep"] == outputs[1]["sweep"] and outputs[0]["adam"] == outputs[1]["adam"]
 
 
 def test_a_steps_sweep_equals_runs_of_each_length_with_their_own_defaults(client):

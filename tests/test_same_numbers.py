@@ -20,8 +20,9 @@ more), and a call without noise or clipping stopped computing them (`kernels.Run
 trajectories moved by rounding (at most 1.4e-10 relative, in preset smith_clr), statuses, stop steps and steps
 to tolerance unchanged; near a minimum, losses moved by up to 1e-20 absolute and gradient norms by up to
 3e-14 (peaks' gradient there is a difference of terms of size ~10); one cell's final loss in the sweep "start and
-clipping" by 3e-8 relative. Two sweeps moved again in their last bits when a grid call began giving each device
-at least 64 cells (`grid.MIN_DEVICE_CELLS`: with fewer, one and two devices computed other bits).
+clipping" by 3e-8 relative. Grids moved again in their last bits when a grid's blocks stopped depending on the
+number of devices (`grid.block_size`: before, one and two devices computed other bits for small grids and for
+Adam's basin maps).
 """
 from __future__ import annotations
 

@@ -9,20 +9,19 @@ why, and the first step within tolerance:
     stopped at the first k ≥ 1 whose iterate stops the run (diverged or escaped)
     reached = first k with f(θ_k) − f* ≤ tolerance
 
-Cells are vectorised with vmap and sharded across every JAX device (`jax.sharding`, a 1-D mesh over cells), at
-most BLOCK cells per CPU device and call (ACCELERATOR_BLOCK on a GPU): one compiled program for all devices,
-called as often as the grid needs (a block's state stays in the cache). Each call runs its block's shards on every
-device at once, so with one CPU device per core (`app.server.runtime.use_every_core`) every core computes (also
-with dispatch synchronous, as `app/__init__.py` has it: measured the same). The results are meant to be identical
-whatever the number of devices, and each device takes at least MIN_DEVICE_CELLS cells per call so that small
-grids are (with 2 cells on each of 2 devices against 4 on one, XLA compiled other code: other last bits). A known
-bug remains, as before the loops were compiled whole: grids of Adam and its relatives with shared hyperparameters
-differ in their last bits between 1 and 2 devices, because the partitioned program multiplies the moments by
-1/(1 − β^t) where the single-device one divides by 1 − β^t (seen in the optimized HLO). When every cell shares the run's hyperparameters, clipping and plateau
+Cells are vectorised with vmap, in blocks of `block_size(cells)` cells (at most BLOCK on a CPU, ACCELERATOR_BLOCK on
+a GPU): one compiled program per block size, called once per block, the blocks spread over every JAX device, one
+thread per device (dispatch is synchronous: `app/__init__.py`), so with one CPU device per core
+(`app.server.runtime.use_every_core`) every core computes. The blocks depend on the grid's size only, so any number
+of devices computes the same blocks with the same program: the same numbers, bit for bit. (Before, one call sharded
+a block over the devices; XLA then compiled a partitioned program, whose CSE ran before its first algebraic
+simplification, which turned Adam's division of the moments by a shared 1 − β^t into a multiply by the reciprocal:
+Adam basin maps differed in their last bits between 1 and 2 devices, seen in the optimized HLO. A 256² map and a 64²
+map take the same time as then on 2 cores.) When every cell shares the run's hyperparameters, clipping and plateau
 options (a basin map), they enter as scalars, not per-cell arrays: the same numbers, bit for bit (the noise level
-stays a per-cell array: as a scalar, XLA rounds g + std·ξ differently). Together, on a 256² basin map of
-momentum on peaks: 29 -> 22 ns of CPU per trajectory-step on one core. As in the run kernel, the loop is compiled
-with and without reduce-on-plateau and `use_plateau` picks one.
+stays a per-cell array: as a scalar, XLA rounds g + std·ξ differently). Together, on a 256² basin map of momentum on
+peaks: 29 -> 22 ns of CPU per trajectory-step on one core. As in the run kernel, the loop is compiled with and
+without reduce-on-plateau and `use_plateau` picks one.
 
 A cell that stops moving (stopped, or past its own length) keeps its weights and the float fields of its state;
 its integer fields (optax's step counts, lookahead's steps since a sync) go on counting. No output reads them
@@ -49,10 +48,11 @@ time per trajectory-step, 0.275 -> 0.21-0.23 s for the answer (back to back with
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from landscapes import Landscape
 
@@ -63,14 +63,11 @@ from .step import start_state, trajectory_step
 from .stop import OK, stop_codes
 
 
-BLOCK = 4096  # cells per CPU device and call (measured on 2 cores: 1024 and 16384 slower); larger grids: several calls
+BLOCK = 4096  # cells per call at most on a CPU (measured on 2 cores: 1024 and 16384 slower); larger grids: more calls
+MIN_BLOCK = 64  # cells per call at least
+BLOCKS = 2  # a grid is cut into at least this many blocks where each keeps MIN_BLOCK cells (4: a 64² map 14 -> 20 ms)
 ACCELERATOR_BLOCK = 1 << 20  # on a GPU one call takes a whole grid: each call is a loop of ~20 kernel launches a step
-MIN_DEVICE_CELLS = 64  # cells per device and call at least, so a device's code is the same whatever their number
 SHARED = ("hyper", "clip", "plateau")  # inputs passed as scalars when every cell has the same values
-
-
-def device_mesh() -> Mesh:
-    return Mesh(np.asarray(jax.devices()), ("cells",))
 
 
 @kernel_cache(maxsize=32)
@@ -155,16 +152,27 @@ def _shared(inputs: RunInputs) -> RunInputs | None:
     return None
 
 
+def block_size(cells: int) -> int:
+    """Cells per call: a function of the grid's size only, so any number of devices computes the same blocks with
+    the same program (the same numbers, bit for bit): the grid's power of two cut in BLOCKS, within [MIN_BLOCK,
+    BLOCK]; on a GPU one call takes the whole grid.
+
+    >>> [block_size(n) for n in (3, 25, 4096, 65536)]  # on a CPU
+    [64, 64, 2048, 4096]
+    """
+    whole = 1 << max(0, (cells - 1).bit_length())
+    if jax.default_backend() != "cpu":
+        return min(whole, ACCELERATOR_BLOCK)
+    return min(BLOCK, max(MIN_BLOCK, whole // BLOCKS))
+
+
 def run_grid(landscape: Landscape, landscape_values: np.ndarray, key: tuple, steps: int, starts: np.ndarray,
              inputs: RunInputs, limits: np.ndarray, lr: np.ndarray, noise: np.ndarray, use_plateau: bool,
              target: float, tolerance: float) -> dict[str, np.ndarray]:
     """Every cell's final state (x, y and loss NaN where it stopped); `inputs` leaves and `limits` have a
     leading cell axis, `lr` is (steps,) or (cells, steps)."""
     cells = len(starts)
-    devices = jax.device_count()
-    block = BLOCK if jax.default_backend() == "cpu" else ACCELERATOR_BLOCK
-    size = min(max(MIN_DEVICE_CELLS * devices, 1 << max(0, (cells - 1).bit_length())), block * devices)  # per call
-    size = -(-size // devices) * devices
+    size = block_size(cells)
     padded = -(-cells // size) * size
     lr_per_cell = lr.ndim == 2
     shared = _shared(inputs)
@@ -173,10 +181,19 @@ def run_grid(landscape: Landscape, landscape_values: np.ndarray, key: tuple, ste
     starts, limits, inputs = pad(starts), pad(limits), jax.tree.map(pad, shared or inputs)
     lr = pad(lr) if lr_per_cell else lr
     constants = (np.asarray(use_plateau), np.float64(target), np.float64(tolerance))
-    sharding = NamedSharding(device_mesh(), PartitionSpec("cells"))
-    outs = []
-    for first in range(0, padded, size):  # one call per block, each on every device
-        cut = lambda a: jax.device_put(a[first:first + size], sharding) if np.ndim(a) else a
-        outs.append(kernel(np.asarray(landscape_values), cut(starts), jax.tree.map(cut, inputs), cut(limits),
-                           cut(lr) if lr_per_cell else lr, noise, *constants))
-    return {name: np.concatenate([np.asarray(out[name]) for out in outs])[:cells] for name in outs[0]}
+    devices = jax.devices()
+
+    def block(index: int) -> dict:
+        first, device = index * size, devices[index % len(devices)]
+        cut = lambda a: jax.device_put(a[first:first + size], device) if np.ndim(a) else a
+        out = kernel(jax.device_put(np.asarray(landscape_values), device), cut(starts), jax.tree.map(cut, inputs),
+                     cut(limits), cut(lr) if lr_per_cell else lr, noise, *constants)
+        return {name: np.asarray(values) for name, values in out.items()}
+
+    count = padded // size
+    if len(devices) == 1 or count == 1:
+        outs = [block(i) for i in range(count)]
+    else:  # dispatch is synchronous (app/__init__.py): one thread per device runs its blocks
+        with ThreadPoolExecutor(min(len(devices), count)) as pool:
+            outs = list(pool.map(block, range(count)))
+    return {name: np.concatenate([out[name] for out in outs])[:cells] for name in outs[0]}
