@@ -43,7 +43,7 @@ jax.config.update("jax_enable_x64", True)
 # small and each answer waits for them. Measured back to back (benchmarks/engine.py): a 1-run scene 0.89 -> 0.75
 # ms, the learning-rate table 0.16 -> 0.06 ms. Through the server (benchmarks/api.py) a first pair of runs showed
 # POST /api/runs of 8 x 1000 steps 17.4 -> 16.1 ms, a later one no difference beyond the noise (HTTP and JSON are
-# most of those milliseconds). Grids are as fast (each call runs on every device at once).
+# most of those milliseconds). A grid runs its blocks on one thread per device (`app.engine.grid.run_grid`).
 jax.config.update("jax_cpu_enable_async_dispatch", False)
 
 __version__ = "0.1.0"

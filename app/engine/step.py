@@ -154,9 +154,9 @@ def trajectory_step(f: Callable, optimizer: Callable[[Any], optax.GradientTransf
     grad_point = state.params.fast if lookahead else point
     loss_g, g = jax.value_and_grad(f)(grad_point)
     xi = (xi_k[0], xi_k[1]) if isinstance(g, tuple) else xi_k  # the weights' layout: an array or a pair
-    noisy = when(options.work.noisy, lambda g: jax.tree.map(lambda g_i, xi_i: g_i + options.noise_std * xi_i, g, xi),
-                 g)
-    clipped = when(options.work.clipping, lambda g: clip_by_norm(g, options.clip), noisy)
+    with_noise = when(options.work.noisy,
+                      lambda g: jax.tree.map(lambda g_i, xi_i: g_i + options.noise_std * xi_i, g, xi), g)
+    clipped = when(options.work.clipping, lambda g: clip_by_norm(g, options.clip), with_noise)
     if with_plateau:
         plateau_state, scale = plateau_step(state.plateau, loss_g, options.plateau, lr_k)
         rate = lr_k * scale
