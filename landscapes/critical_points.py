@@ -3,7 +3,8 @@
 At the default parameters the curated facts of `surfaces.py` are used where they are complete; otherwise (new
 parameters, or surfaces with a lattice of local minima) every seed of a 41x41 grid over the plot domain takes
 Newton steps on the gradient, the converged points inside the domain are deduplicated and classified by the
-Hessian's eigenvalues. One compiled function per landscape; parameters are arrays.
+Hessian's eigenvalues. The 2x2 algebra is written out (`solve_2x2`, `eigenvalues_2x2`), not LAPACK's, so every
+machine finds the same bits. One compiled function per landscape; parameters are arrays.
 
 Example:
     >>> from landscapes import LANDSCAPES
@@ -27,6 +28,35 @@ GRID = 41
 NEWTON_STEPS = 60
 
 
+def solve_2x2(h, g):
+    """h⁻¹g for a 2x2 matrix h, by Cramer's rule: (h₁₁g₀ − h₀₁g₁, h₀₀g₁ − h₁₀g₀) / (h₀₀h₁₁ − h₀₁h₁₀).
+
+    Written out so that XLA compiles it like the rest (capped at AVX2: `app/__init__.py`). jnp.linalg.solve calls
+    LAPACK, whose OpenBLAS kernels are chosen by the CPU: SkylakeX and Haswell kernels left other subnormal
+    residues at the quadratic's minimum, so the nearest minimum a summary reports differed between machines.
+
+    >>> [float(v) for v in solve_2x2(jnp.array([[2.0, 1.0], [1.0, 3.0]]), jnp.array([3.0, 4.0]))]
+    [1.0, 1.0]
+    """
+    det = h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]
+    return jnp.stack([h[1, 1] * g[0] - h[0, 1] * g[1], h[0, 0] * g[1] - h[1, 0] * g[0]]) / det
+
+
+def eigenvalues_2x2(h):
+    """The eigenvalues of a symmetric 2x2 matrix (its lower triangle, as jnp.linalg.eigvalsh reads it), ascending:
+    λ = m ± r with m = (h₀₀ + h₁₁)/2, r = √(((h₀₀ − h₁₁)/2)² + h₁₀²); the one nearer zero as det / (the other),
+    which keeps its digits where m ± r would cancel. Written out for the reason `solve_2x2` gives.
+
+    >>> [float(v) for v in eigenvalues_2x2(jnp.array([[2.0, 1.0], [1.0, 2.0]]))]
+    [1.0, 3.0]
+    """
+    mean, half_gap, off = (h[0, 0] + h[1, 1]) / 2, (h[0, 0] - h[1, 1]) / 2, h[1, 0]
+    radius = jnp.hypot(half_gap, off)
+    far = jnp.where(mean >= 0, mean + radius, mean - radius)  # the eigenvalue of larger magnitude
+    near = jnp.where(far == 0, 0.0, (h[0, 0] * h[1, 1] - off * off) / jnp.where(far == 0, 1.0, far))
+    return jnp.stack([jnp.minimum(far, near), jnp.maximum(far, near)])
+
+
 @kernel_cache(maxsize=64)
 def _newton_kernel(landscape: Landscape):
     names = tuple(p.name for p in landscape.params)
@@ -43,11 +73,11 @@ def _newton_kernel(landscape: Landscape):
         def newton(p):
             def step(p, _):
                 h, g = hess(p), grad(p)
-                delta = jnp.linalg.solve(h, g)
+                delta = solve_2x2(h, g)
                 return jnp.where(jnp.all(jnp.isfinite(delta)), p - delta, p), None
 
             p, _ = jax.lax.scan(step, p, None, length=NEWTON_STEPS)
-            return p, jnp.linalg.norm(grad(p)), jnp.linalg.eigvalsh(hess(p)), f(p)
+            return p, jnp.linalg.norm(grad(p)), eigenvalues_2x2(hess(p)), f(p)
 
         return jax.vmap(newton)(seeds)
 
@@ -73,7 +103,7 @@ def _solve(landscape: Landscape, values: tuple) -> tuple[CriticalPoint, ...]:
         if any(np.hypot(c.x - p[0], c.y - p[1]) < 1e-6 * span for c in found):
             continue
         kind = "minimum" if eig[0] > 0 else "maximum" if eig[1] < 0 else "saddle"
-        found.append(CriticalPoint(kind, float(p[0]), float(p[1]), float(value)))
+        found.append(CriticalPoint(kind, float(p[0]) + 0.0, float(p[1]) + 0.0, float(value)))  # + 0.0: no -0.0
     lowest = min((c.value for c in found if c.kind == "minimum"), default=None)
     marked = [
         CriticalPoint(c.kind, c.x, c.y, c.value, "global" if c.kind == "minimum" and c.value <= lowest + 1e-9 * (1 + abs(lowest)) else "",
