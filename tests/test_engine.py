@@ -230,3 +230,43 @@ def test_the_trajectory_loops_are_compiled_as_one_function():
     assert_compiled_whole(grid.lower(plan.landscape_values, np.zeros((cells, 2)), tiled(cell.inputs, cells),
                                      np.full(cells, 50.0), cell.learning_rates, cell.noise, np.asarray(False),
                                      np.float64(0.0), np.float64(1e-3)).compile().as_text())
+
+
+def test_where_each_run_ended_is_read_as_a_step_by_step_walk_would():
+    """`run_ends` (the device's reading of whole-run records, and numpy's for a stream) against a walk over the
+    steps written from its definition: first stopping iterate from k = 1 (diverged: not finite; escaped: out of the
+    box or below the floor), padding columns ignored, best loss and first step within tolerance before the stop."""
+    import jax.numpy as jnp
+    from landscapes import LANDSCAPES
+    from app.engine.stop import STATUS, run_ends, stop_codes
+
+    saddle = LANDSCAPES["saddle1"]  # box [-7, 7]², floor -50
+    rng = np.random.default_rng(3)
+    runs, length, count, target, tolerance = 12, 40, 33, 0.0, 0.5
+    records = {"x": rng.uniform(-3, 3, (runs, length)), "y": rng.uniform(-3, 3, (runs, length)),
+               "loss": rng.uniform(1.0, 5.0, (runs, length))}  # above the tolerance
+    records["x"][1, 7] = np.nan  # diverged at 7
+    records["y"][2, 5], records["loss"][2, 9] = 20.0, np.inf  # escaped at 5, before a divergence
+    records["loss"][3, 0] = -80.0  # below the floor at the start: never a stop
+    records["loss"][4, 12] = -60.0  # below the floor at 12
+    records["x"][5, 35] = np.nan  # in the padding: ignored
+    records["loss"][6, 3] = 0.2  # within tolerance at 3
+    records["loss"][7, 20], records["x"][7, 15] = 0.1, 9.0  # within tolerance only after its stop
+    records["loss"][8, :] = 0.3  # within tolerance from 0
+
+    def walk(row):
+        codes = stop_codes(saddle, records["x"][row], records["y"][row], records["loss"][row])
+        stop = next((k for k in range(1, count) if codes[k] != 0), None)
+        seen = range(stop if stop is not None else count)
+        best = min(records["loss"][row][k] for k in seen)
+        reached = next((k for k in seen if records["loss"][row][k] - target <= tolerance), -1)
+        return (-1 if stop is None else stop), (0 if stop is None else int(codes[stop])), best, reached
+
+    expected = [walk(row) for row in range(runs)]
+    assert [STATUS[code] for _, code, _, _ in expected[1:5]] == ["diverged", "escaped", "ok", "escaped"]
+    assert expected[6][3] == 3 and expected[7][3] == -1 and expected[8][3] == 0
+    device = jax.jit(lambda r: run_ends(saddle, r, count, target, tolerance, xp=jnp))(records)
+    with np.errstate(invalid="ignore"):
+        host = run_ends(saddle, records, count, target, tolerance)
+    for ends in (device, host):
+        assert list(zip(*(np.asarray(values).tolist() for values in ends))) == [tuple(e) for e in expected]

