@@ -48,8 +48,6 @@ time per trajectory-step, 0.275 -> 0.21-0.23 s for the answer (back to back with
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -58,6 +56,7 @@ from landscapes import Landscape
 
 from ..optimizers import transformation
 from ..vocabulary.compile_once import kernel_cache
+from .devices import on_accelerator, spread
 from .kernels import RunInputs
 from .step import start_state, trajectory_step
 from .stop import OK, stop_codes
@@ -161,7 +160,7 @@ def block_size(cells: int) -> int:
     [64, 64, 2048, 4096]
     """
     whole = 1 << max(0, (cells - 1).bit_length())
-    if jax.default_backend() != "cpu":
+    if on_accelerator():
         return min(whole, ACCELERATOR_BLOCK)
     return min(BLOCK, max(MIN_BLOCK, whole // BLOCKS))
 
@@ -181,19 +180,13 @@ def run_grid(landscape: Landscape, landscape_values: np.ndarray, key: tuple, ste
     starts, limits, inputs = pad(starts), pad(limits), jax.tree.map(pad, shared or inputs)
     lr = pad(lr) if lr_per_cell else lr
     constants = (np.asarray(use_plateau), np.float64(target), np.float64(tolerance))
-    devices = jax.devices()
 
-    def block(index: int) -> dict:
-        first, device = index * size, devices[index % len(devices)]
+    def block(index: int, device) -> dict:
+        first = index * size
         cut = lambda a: jax.device_put(a[first:first + size], device) if np.ndim(a) else a
         out = kernel(jax.device_put(np.asarray(landscape_values), device), cut(starts), jax.tree.map(cut, inputs),
                      cut(limits), cut(lr) if lr_per_cell else lr, noise, *constants)
         return {name: np.asarray(values) for name, values in out.items()}
 
-    count = padded // size
-    if len(devices) == 1 or count == 1:
-        outs = [block(i) for i in range(count)]
-    else:  # dispatch is synchronous (app/__init__.py): one thread per device runs its blocks
-        with ThreadPoolExecutor(min(len(devices), count)) as pool:
-            outs = list(pool.map(block, range(count)))
+    outs = spread(block, range(padded // size))
     return {name: np.concatenate([out[name] for out in outs])[:cells] for name in outs[0]}

@@ -51,6 +51,7 @@ from landscapes import Landscape
 from ..optimizers import transformation
 from ..optimizers.plateau import PlateauOptions
 from ..vocabulary.compile_once import bucket, kernel_cache
+from .devices import on_accelerator
 from .stop import run_ends
 from .step import GradientWork, State, StepOptions, gradient_noise, norm2, start_state, trajectory_step
 
@@ -78,7 +79,7 @@ class RunInputs(NamedTuple):
         >>> bool(work.noisy), bool(work.clipping)
         (False, True)
         """
-        if jax.default_backend() != "cpu":
+        if on_accelerator():
             return GradientWork(True, True)
         return GradientWork(jnp.any(self.noise_std != 0), jnp.any(self.clip != jnp.inf))
 
