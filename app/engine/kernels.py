@@ -121,6 +121,8 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
     """The jitted chunk function of one kernel group; see the module docstring. `internals`: record the gradient,
     the update and the optimizer's state at every step too (a program of its own).
 
+    Inputs per step: `lr` (runs, length) and `noise` (length, runs, 2), step-major as the loop reads it (run-major,
+    XLA transposed 1 MB of noise at 64 runs before each loop: 0.75 -> 0.62 ms a 1000-step chunk, one core).
     `use_plateau` (a bool array) picks the loop with the plateau state machine. Returns (state, records, tail):
     records (runs, length) per field, tail (runs,) per field."""
     lookahead = key[0] == "lookahead"
@@ -163,7 +165,7 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
 
         def branch(with_plateau):
             return lambda: jax.vmap(lambda *args: run_chunk(with_plateau, landscape_values, work, *args),
-                                    in_axes=(axes, RUN_AXES, 0, 0), out_axes=(axes, 0, 0), axis_size=runs)(
+                                    in_axes=(axes, RUN_AXES, 0, 1), out_axes=(axes, 0, 0), axis_size=runs)(
                 state, inputs, lr, noise)
 
         return jax.lax.cond(use_plateau, branch(True), branch(False))
@@ -199,5 +201,5 @@ def noise_table(seed: int, steps: int) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def zero_noise(runs: int, length: int):
-    """The noise input of a group where no run is noisy, kept on the device."""
-    return jax.device_put(np.zeros((runs, length, 2)))  # a transfer; jnp.zeros would be an eager compile
+    """The noise input of a group where no run is noisy, (length, runs, 2), kept on the device."""
+    return jax.device_put(np.zeros((length, runs, 2)))  # a transfer; jnp.zeros would be an eager compile

@@ -133,15 +133,16 @@ def _plateau_arrays(runs: list[RunPlan]) -> PlateauOptions:
 
 
 def _chunk_inputs(plan: Plan, indices: list[int], size: int, seeds, stds, start: int, length: int):
-    """The LR and noise slices of steps [start, start + length) for one group, padded with zeros."""
+    """The LR (runs, length) and noise (length, runs, 2) of steps [start, start + length) for one group, padded
+    with zeros."""
     lr = np.zeros((size, length))
     stop = min(start + length, plan.steps)
     if stop > start:
         lr[:len(indices), :stop - start] = plan.learning_rates[indices, start:stop]
     if np.any(stds > 0):
-        noise = np.zeros((size, length, 2))
+        noise = np.zeros((length, size, 2))
         for row in np.flatnonzero(stds > 0):
-            noise[row] = kernels.noise_kernel(length)(seeds[row], np.uint32(start))
+            noise[:, row] = kernels.noise_kernel(length)(seeds[row], np.uint32(start))
     else:
         noise = kernels.zero_noise(size, length)
     return lr, noise
