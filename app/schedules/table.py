@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 import jax
@@ -36,25 +37,38 @@ def _slots(param: Param) -> int:
 WIDTH = max(sum(_slots(p) for p in s.params) for s in ORDER)
 
 
-def pack(schedule_id: str, values: Mapping[str, Any]) -> np.ndarray:
-    """One schedule's resolved parameters as a fixed-width float64 vector (lists padded, then their length)."""
-    vector = np.zeros(WIDTH)
-    offset = 0
-    for param in SCHEDULES[schedule_id].params:
-        value = values[param.name]
-        if param.kind.endswith("_list"):
+def pack(schedule_id: str, values: Mapping[str, Any]) -> tuple[float, ...]:
+    """One schedule's resolved parameters as a fixed-width tuple of floats (lists padded, then their length): a
+    tuple, so identical rows are found by hashing it; an array only for the distinct ones.
+
+    >>> pack("step", {"lr": 0.1, "step_size": 2, "gamma": 0.5})[:3]
+    (0.1, 2.0, 0.5)
+    """
+    vector = [0.0] * WIDTH
+    for name, kind, offset, max_length, choices in _layout(schedule_id):
+        value = values[name]
+        if max_length is not None:
             items = list(value or [])
-            vector[offset:offset + param.max_length] = math.inf if param.kind == "int_list" else 1.0
-            vector[offset:offset + len(items)] = items
-            vector[offset + param.max_length] = len(items)
-        elif param.kind == "choice":
-            vector[offset] = param.choices.index(value)
-        elif value is None:
-            vector[offset] = math.nan
+            vector[offset:offset + max_length] = [math.inf if kind == "int_list" else 1.0] * max_length
+            vector[offset:offset + len(items)] = [float(item) for item in items]
+            vector[offset + max_length] = float(len(items))
+        elif choices is not None:
+            vector[offset] = float(choices.index(value))
         else:
-            vector[offset] = float(value)
+            vector[offset] = math.nan if value is None else float(value)
+    return tuple(vector)
+
+
+@lru_cache(maxsize=None)
+def _layout(schedule_id: str) -> tuple:
+    """(name, kind, offset, list length or None, choices or None) of each parameter of a schedule's vector."""
+    out, offset = [], 0
+    for param in SCHEDULES[schedule_id].params:
+        listed = param.kind.endswith("_list")
+        out.append((param.name, param.kind, offset, param.max_length if listed else None,
+                    tuple(param.choices) if param.kind == "choice" else None))
         offset += _slots(param)
-    return vector
+    return tuple(out)
 
 
 def _unpack(schedule, vector) -> dict:
@@ -141,15 +155,17 @@ def learning_rate_tables(schedules: Sequence[tuple[str, Mapping[str, Any]]], ste
         return table
     # identical rows (runs that share a schedule, as in most comparisons) are computed once
     distinct: dict[tuple, int] = {}
-    slot_of = [distinct.setdefault((index, vector.tobytes(), duration), len(distinct))
-               for index, vector, _, duration in rows]
+    slot_of = [distinct.setdefault((index, vector, duration), len(distinct)) for index, vector, _, duration in rows]
     count = max(MIN_ROWS, 1 << max(0, (len(distinct) - 1).bit_length()))  # row bucket: a power of two
     indices = np.zeros(count, dtype=np.int32)
     vectors = np.zeros((count, WIDTH))
     durations = np.ones(count)
-    for (index, vector_bytes, duration), slot in distinct.items():
-        indices[slot], vectors[slot], durations[slot] = index, np.frombuffer(vector_bytes), duration
+    for (index, vector, duration), slot in distinct.items():
+        indices[slot], vectors[slot], durations[slot] = index, vector, duration
     values = np.asarray(_table_kernel(length)(indices, vectors, durations))
+    if owners == list(range(len(schedules))) and all(start == 0 and duration == steps
+                                                     for _, _, start, duration in rows):
+        return values[slot_of, :steps]  # one whole row per run, none typed: one gather
     for (_, _, start, duration), run, slot in zip(rows, owners, slot_of):
         table[run, start:start + duration] = values[slot, :duration]
     return table
