@@ -190,20 +190,23 @@ def _results(plan: Plan, records: dict, stop, code, best, reached) -> list[Traje
     """Cut each run's records (rows; column k is step k) where it stopped, and summarise; the other arguments are
     `run_ends`'s, one value per run."""
     iterates = np.where(stop < 0, plan.steps + 1, stop)
-    rows = np.arange(len(stop))
-    nearest = nearest_minima(plan.minima, records["x"][rows, iterates - 1], records["y"][rows, iterates - 1])
+    rows, last = np.arange(len(stop)), iterates - 1
+    nearest = nearest_minima(plan.minima, records["x"][rows, last], records["y"][rows, last])
+    finals = records["loss"][rows, last].tolist()
+    by_row = {name: list(values) for name, values in records.items()}  # each run's row, a view
     out = []
     ends = zip(iterates.tolist(), *(np.asarray(values).tolist() for values in (stop, code, best, reached)))
     for row, (n, stop_k, code_k, best_loss, reached_k) in enumerate(ends):  # Python numbers: no numpy scalars
-        fields = {name: records[name][row, :n] for name in ("x", "y", "loss")}
-        fields.update({name: records[name][row, :n - 1] for name in ("lr", "grad_norm", "step_norm")})
-        result = Trajectory(**fields, status=STATUS[code_k], stopped_at=None if stop_k < 0 else stop_k)
+        result = Trajectory(x=by_row["x"][row][:n], y=by_row["y"][row][:n], loss=by_row["loss"][row][:n],
+                            lr=by_row["lr"][row][:n - 1], grad_norm=by_row["grad_norm"][row][:n - 1],
+                            step_norm=by_row["step_norm"][row][:n - 1], status=STATUS[code_k],
+                            stopped_at=None if stop_k < 0 else stop_k)
         if "fast_x" in records:
-            result.fast_x, result.fast_y = records["fast_x"][row, :n], records["fast_y"][row, :n]
+            result.fast_x, result.fast_y = by_row["fast_x"][row][:n], by_row["fast_y"][row][:n]
         if plan.internals:
-            result.internals = nested_internals({name: values[row, :n - 1] for name, values in records.items()
+            result.internals = nested_internals({name: values[row][:n - 1] for name, values in by_row.items()
                                                  if name.startswith(kernels.INTERNAL_PREFIX)})
-        result.summary = summary_of(plan.minima, result.loss[-1], best_loss, None if reached_k < 0 else reached_k,
+        result.summary = summary_of(plan.minima, finals[row], best_loss, None if reached_k < 0 else reached_k,
                                     plan.tolerance, nearest[row])
         out.append(result)
     return out
