@@ -11,7 +11,9 @@ as `plan_of` alone (validation and the learning-rate table: the contract layer),
 kernels, reading stops and records, cutting, summaries) and as the kernel calls alone (init, advance and ends, on
 the device, waited for); `host` = run_plan − kernels is the engine's work around its kernels. Ratios use
 `run_scene`. `host cpu` is the same difference in CPU time (`time.process_time`), the figure to trust on a loaded
-machine. The devices, the load average and recompilations during the timed engine calls (jax.log_compiles)
+machine. `x numpy min` is the fastest NumPy loop over the fastest engine call: on a virtual machine whose
+neighbours take the cores now and then, medians of both swing by 2x from run to run (seen: the NumPy loop at
+14-28 ms), the minima far less. The devices, the load average and recompilations during the timed engine calls (jax.log_compiles)
 are printed.
 
 A last line times 8 runs each with its own β1 (8 kernel calls), against the same runs sharing one.
@@ -131,16 +133,21 @@ def optax_loop(step, runs: int):
     return np.asarray(jnp.stack(out))
 
 
-def timed(fn, repeat: int, clock=time.perf_counter) -> float:
-    """The median of `repeat` warm calls; `clock=time.process_time`: CPU time of every thread of the process,
-    robust when other processes share the cores."""
+def sampled(fn, repeat: int, clock=time.perf_counter) -> list[float]:
+    """`repeat` warm calls' times; `clock=time.process_time`: CPU time of every thread of the process, robust when
+    other processes share the cores."""
     fn()
     samples = []
     for _ in range(repeat):
         t = clock()
         fn()
         samples.append(clock() - t)
-    return statistics.median(samples)
+    return samples
+
+
+def timed(fn, repeat: int, clock=time.perf_counter) -> float:
+    """The median of `repeat` warm calls (`sampled`)."""
+    return statistics.median(sampled(fn, repeat, clock))
 
 
 def kernel_only(plan: Plan):
@@ -209,7 +216,7 @@ def main():
     header = f"{'runs':>5} {'engine ms':>10} {'plan ms':>8} {'run_plan':>9} {'kernel ms':>10} {'host ms':>8} " \
              f"{'host cpu':>8} " \
              f"{'numpy ms':>9} {'torch ms':>9} {'optax-step ms':>14} {'x numpy':>8} {'x torch':>8} {'x optax':>8} " \
-             f"{'x best':>7} {'load':>5}"
+             f"{'x best':>7} {'x numpy min':>11} {'load':>5}"
     print(header)
     for runs in (1, 8, 64):
         s = scene(runs)
@@ -221,7 +228,8 @@ def main():
         handler = Count()
         logger.addHandler(handler)
         with jax.log_compiles():
-            engine = timed(lambda: run_scene(s), args.repeat)
+            engine_samples = sampled(lambda: run_scene(s), args.repeat)
+            engine = statistics.median(engine_samples)
             plan = plan_of(s)
             planning = timed(lambda: plan_of(s), args.repeat)
             engine_only = timed(lambda: run_plan(plan), args.repeat)
@@ -229,7 +237,8 @@ def main():
             host_cpu = timed(lambda: run_plan(plan), args.repeat, time.process_time) - \
                 timed(kernel_only(plan), args.repeat, time.process_time)
         logger.removeHandler(handler)
-        numpy_time = timed(lambda: numpy_loop(runs), max(3, args.repeat // 4))
+        numpy_samples = sampled(lambda: numpy_loop(runs), max(3, args.repeat // 4))
+        numpy_time = statistics.median(numpy_samples)
         torch_time = timed(lambda: torch_loop(runs), 3) if have_torch else float("nan")
         optax_time = timed(lambda: optax_loop(step, runs), 3)
         best = min(t for t in (numpy_time, torch_time, optax_time) if t == t)
@@ -237,7 +246,8 @@ def main():
               f"{(engine_only - kernel) * 1e3:>8.3f} {host_cpu * 1e3:>8.3f} {numpy_time * 1e3:>9.1f} "
               f"{torch_time * 1e3:>9.1f} "
               f"{optax_time * 1e3:>14.1f} {numpy_time / engine:>8.1f} {torch_time / engine:>8.1f} "
-              f"{optax_time / engine:>8.1f} {best / engine:>7.1f} {os.getloadavg()[0]:>5.2f}")
+              f"{optax_time / engine:>8.1f} {best / engine:>7.1f} {min(numpy_samples) / min(engine_samples):>11.1f} "
+              f"{os.getloadavg()[0]:>5.2f}")
     print(f"recompilations during the timed engine calls: {len(compiles)}")
     main_mixed(args.repeat)
 
