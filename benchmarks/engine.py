@@ -13,8 +13,8 @@ the device, waited for); `host` = run_plan − kernels is the engine's work arou
 `run_scene`. `host cpu` is the same difference in CPU time (`time.process_time`), the figure to trust on a loaded
 machine. `x numpy min` is the fastest NumPy loop over the fastest engine call: on a virtual machine whose
 neighbours take the cores now and then, medians of both swing by 2x from run to run (seen: the NumPy loop at
-14-28 ms), the minima far less. The devices, the load average and recompilations during the timed engine calls (jax.log_compiles)
-are printed.
+14-28 ms), the minima far less. The devices, the load average and recompilations during the timed engine calls
+(jax.log_compiles) are printed.
 
 A last line times 8 runs each with its own β1 (8 kernel calls), against the same runs sharing one.
 

@@ -34,6 +34,10 @@ def solve_2x2(h, g):
     Written out so that XLA compiles it like the rest (capped at AVX2: `app/__init__.py`). jnp.linalg.solve calls
     LAPACK, whose OpenBLAS kernels are chosen by the CPU: SkylakeX and Haswell kernels left other subnormal
     residues at the quadratic's minimum, so the nearest minimum a summary reports differed between machines.
+    Products of two entries overflow (or flush to zero) where h's entries pass about 1e±154, which LAPACK's
+    scaled arithmetic survived: the step is then not finite and Newton stays where it is, and `_solve` drops a
+    point whose eigenvalues are not finite. (Scaling h by a power of two first would keep that range, but moved
+    the recorded minima of exp(x⁴) + y² by an ulp: XLA contracts the multiply-adds of the bigger program otherwise.)
 
     >>> [float(v) for v in solve_2x2(jnp.array([[2.0, 1.0], [1.0, 3.0]]), jnp.array([3.0, 4.0]))]
     [1.0, 1.0]
@@ -94,7 +98,7 @@ def _solve(landscape: Landscape, values: tuple) -> tuple[CriticalPoint, ...]:
     found: list[CriticalPoint] = []
     for p, gn, eig, value in zip(points, grad_norms, eigenvalues, f_values):
         scale = 1.0 + abs(value)
-        if not (np.all(np.isfinite(p)) and gn < 1e-8 * scale):
+        if not (np.all(np.isfinite(p)) and np.all(np.isfinite(eig)) and gn < 1e-8 * scale):
             continue
         if not (x0 - 1e-9 <= p[0] <= x1 + 1e-9 and y0 - 1e-9 <= p[1] <= y1 + 1e-9):
             continue

@@ -203,7 +203,8 @@ def test_the_trajectory_loops_are_compiled_as_one_function():
     kernel per operation of every step (~3x slower for one run). Should a JAX upgrade drop or rename the option,
     XLA would ignore it silently; this says so. (Asked inside the test: asking JAX for its backend when the module
     is collected would start it before the server tests choose one device per core.)"""
-    if jax.default_backend() != "cpu":
+    from app.engine.devices import on_accelerator
+    if on_accelerator():
         pytest.skip("an XLA:CPU option: other backends compile otherwise")
     from app.contract.plans import plan_of
     from app.contract.scene import scene_of

@@ -112,6 +112,7 @@ def test_critical_points_are_computed_by_xla_alone_so_every_machine_finds_the_sa
     (minimum,) = minima(LANDSCAPES["quadratic"], {"kappa": 100.0, "theta": 0.5})
     assert abs(minimum.x) < 1e-300 and abs(minimum.y) < 1e-300 and minimum.value == 0.0
 
+
 @pytest.mark.parametrize("landscape_id", sorted(SPEC_IDS) + ["typed"])
 def test_a_pair_of_coordinate_arrays_gives_each_point_s_value_and_gradient(landscape_id):
     """The grid kernel keeps one array per coordinate and calls `fn((x, y), q)`: every surface (and a typed

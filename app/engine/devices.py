@@ -17,7 +17,7 @@ Example:
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from functools import lru_cache
 from typing import Callable, Sequence, TypeVar
 
@@ -42,8 +42,15 @@ def _helpers(threads: int) -> ThreadPoolExecutor:
 
 def spread(work: Callable[[Item, jax.Device], Out], items: Sequence[Item]) -> list[Out]:
     """[work(item, device) for each item]: item i on device i mod n, each device's items in order on one thread (the
-    caller's for device 0, a helper's for each other), so the n devices compute at once. An exception in any item
-    is raised here."""
+    caller's for device 0, a helper's for each other), so the n devices compute at once. Returns when every lane
+    has ended; an error is raised here, the caller's lane's first, else the first helper lane's. `work` must not
+    call `spread` itself: the helper threads are shared, and a lane would wait for its own thread.
+
+    >>> spread(lambda item, device: 1 // item, [1, 0])
+    Traceback (most recent call last):
+    ...
+    ZeroDivisionError: integer division or modulo by zero
+    """
     devices = jax.devices()
     lanes = max(1, min(len(devices), len(items)))
     out: list = [None] * len(items)
@@ -56,6 +63,7 @@ def spread(work: Callable[[Item, jax.Device], Out], items: Sequence[Item]) -> li
     try:
         lane(0)
     finally:
-        for future in helpers:
-            future.result()  # waits for every lane, and raises its error
+        wait(helpers)  # every lane has ended before spread returns or raises
+    for future in helpers:
+        future.result()  # the first helper lane's error, if the caller's lane had none
     return out

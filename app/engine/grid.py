@@ -181,7 +181,7 @@ def run_grid(landscape: Landscape, landscape_values: np.ndarray, key: tuple, ste
     lr = pad(lr) if lr_per_cell else lr
     constants = (np.asarray(use_plateau), np.float64(target), np.float64(tolerance))
 
-    def block(index: int, device) -> dict:
+    def block(index: int, device: jax.Device) -> dict:
         first = index * size
         cut = lambda a: jax.device_put(a[first:first + size], device) if np.ndim(a) else a
         out = kernel(jax.device_put(np.asarray(landscape_values), device), cut(starts), jax.tree.map(cut, inputs),

@@ -122,7 +122,7 @@ def advance_kernel(landscape: Landscape, key: tuple, length: int, runs: int, int
     the update and the optimizer's state at every step too (a program of its own).
 
     Inputs per step: `lr` (runs, length) and `noise` (length, runs, 2), step-major as the loop reads it (run-major,
-    XLA transposed 1 MB of noise at 64 runs before each loop: 0.75 -> 0.62 ms a 1000-step chunk, one core).
+    XLA transposed 1 MB of noise before each loop: 64 runs, a 1000-step chunk 0.75 -> 0.62 ms, one core).
     `use_plateau` (a bool array) picks the loop with the plateau state machine. Returns (state, records, tail):
     records (runs, length) per field, tail (runs,) per field."""
     lookahead = key[0] == "lookahead"

@@ -192,7 +192,7 @@ def _results(plan: Plan, records: dict, stop, code, best, reached) -> list[Traje
     iterates = np.where(stop < 0, plan.steps + 1, stop)
     rows, last = np.arange(len(stop)), iterates - 1
     nearest = nearest_minima(plan.minima, records["x"][rows, last], records["y"][rows, last])
-    finals = records["loss"][rows, last].tolist()
+    final_losses = records["loss"][rows, last].tolist()
     by_row = {name: list(values) for name, values in records.items()}  # each run's row, a view
     out = []
     ends = zip(iterates.tolist(), *(np.asarray(values).tolist() for values in (stop, code, best, reached)))
@@ -206,7 +206,7 @@ def _results(plan: Plan, records: dict, stop, code, best, reached) -> list[Traje
         if plan.internals:
             result.internals = nested_internals({name: values[row][:n - 1] for name, values in by_row.items()
                                                  if name.startswith(kernels.INTERNAL_PREFIX)})
-        result.summary = summary_of(plan.minima, finals[row], best_loss, None if reached_k < 0 else reached_k,
+        result.summary = summary_of(plan.minima, final_losses[row], best_loss, None if reached_k < 0 else reached_k,
                                     plan.tolerance, nearest[row])
         out.append(result)
     return out
