@@ -299,8 +299,9 @@ def test_hovering_a_path_shows_its_step_position_loss_and_rate(page, url):
     assert ((shown_xy[0] - x) ** 2 + (shown_xy[1] - y) ** 2) ** 0.5 <= reach
     rate = page.evaluate(f"window.optiscape.results[1].lr[{shown}].toPrecision(4)")
     assert "Adam" in text and f"η {rate}" in text and "x " in text and "f " in text
-    assert page.evaluate("window.optiscape.step") == shown  # the other views show that step too
-    assert page.evaluate("document.getElementById('view-loss').layout.shapes[0].x0") == shown
+    assert page.evaluate("window.optiscape.step") == shown  # the other views show that step too, once drawn
+    # (the page draws in its own loop, after the next frame: read the loss view's step line when it is there)
+    wait_until(page, f"document.getElementById('view-loss').layout.shapes?.[0]?.x0 === {shown}")
 
 
 def test_paths_appear_while_a_long_scene_streams_and_stops_are_marked(page, url):
