@@ -45,7 +45,9 @@ RECORD_FIELDS = ("x", "y", "loss", "lr", "grad_norm", "step_norm")
 CHUNK_STEPS = 2048  # steps per streamed chunk
 MIN_CHUNK_STEPS = 2  # a chunk of one step is no loop, and would round otherwise (`stream_plan`)
 # A single run compiles to scalar code whose rounding (FMA contraction) differs in the last bit from the
-# vectorised code of 2 or more runs; with at least 2 lanes a run has the same numbers in any company.
+# vectorised code of 2 or more runs; with at least 2 lanes a run has the same path in any company. (Groups of
+# 2-16 and of 17-64 runs are compiled otherwise again: their norms agree (`step.norm2`), but on peaks the loss
+# record can differ in its last bit between the two.)
 MIN_RUN_BUCKET = 2
 
 
