@@ -163,7 +163,6 @@ class Report:
     samples: list[Sample] = field(default_factory=list)
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (time since start, RSS MB)
     heap_mb: list[tuple[float, float]] = field(default_factory=list)  # (time since start, C heap in use, MB)
-    loop_lag_ms: float = 0.0  # the largest lag of any second of the measured window
     loop_lag_per_second_ms: list[float] = field(default_factory=list)  # each second's largest lag, in the window
     cpu_seconds: float = 0.0  # CPU time the server's processes used in the measured window
     settle_seconds: float = 0.0  # load before the window: at least `settle`, until the server stopped compiling
@@ -189,6 +188,10 @@ class Report:
         first, last = statistics.median(values[:fifth]), statistics.median(values[-fifth:])
         return first, last, last - first
 
+    def worst_loop_lag_ms(self) -> float:
+        """The largest lag of any second of the measured window."""
+        return max(self.loop_lag_per_second_ms, default=0.0)
+
     def typical_loop_lag_ms(self, share: float = 0.9) -> float:
         """The lag that `share` of the window's seconds stay within (their largest lag each): what work done on the
         loop would raise in most seconds, since every kind of request comes several times a second; the worst
@@ -212,7 +215,7 @@ class Report:
                f"{self.programs_in_window} programs compiled in it)",
                "server C heap in use: {:.0f} MB -> {:.0f} MB ({:+.1f} MB over the window)".format(
                    *self.memory_growth("heap")),
-               f"event loop lag, worst second: {self.loop_lag_ms:.1f} ms, 9 seconds in 10 within "
+               f"event loop lag, worst second: {self.worst_loop_lag_ms():.1f} ms, 9 seconds in 10 within "
                f"{self.typical_loop_lag_ms():.1f} ms; largest single compute: {self.largest_compute_ms():.1f} ms",
                f"{'kind':<15}{'count':>7}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"]
         for kind in MIX:
@@ -334,7 +337,6 @@ async def load(url: str, pid: int, clients: int, seconds: float, settle: float, 
         report.programs_in_window = health["programs"] - window["programs"].get(health["pid"], 0)
         report.loop_lag_per_second_ms = [lag for second, lag in health["loop_lag"]["per_second"]
                                          if window["wall_from"] <= second < wall_to - 1]
-        report.loop_lag_ms = max(report.loop_lag_per_second_ms, default=0.0)
     return report
 
 
